@@ -1,0 +1,3 @@
+"""iam-auditor: audit the IAM set-up a SaaS product uses to read AWS Secrets Manager."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,137 @@
+"""Command line. Heavy modules (boto3, yaml, tabulate, the rules) are imported inside the
+commands that need them, so `--help`, `--version` and `rules --format json` start fast."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import __version__
+from .errors import UsageError
+
+FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
+OUTPUT_FORMATS = ("table", "json")
+RULES_FORMATS = ("table", "json", "markdown")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line, exit 2 (argparse prints usage too)
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS) -> None:
+    parser.add_argument("--format", choices=formats, help="output format (default: table on a "
+                        "terminal, json otherwise)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically)")
+    parser.add_argument("--fail-on", choices=FAIL_ON, default="low",
+                        help="lowest severity of an unsuppressed FAIL that makes the exit code 1 "
+                             "(default: low)")
+    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                        help="override a rule's severity, e.g. --severity TRUST-005=medium")
+    parser.add_argument("--aws-profile", metavar="NAME", help="AWS named profile for reading IAM")
+    parser.add_argument("--region", metavar="REGION", help="AWS region for API calls")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="iam-auditor", description="Audit the IAM role a SaaS product assumes "
+                     "on behalf of an IAM user to read AWS Secrets Manager.")
+    parser.add_argument("--version", action="version", version=f"iam-auditor {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    lint = commands.add_parser("lint", help="check IAM policy documents offline (.json/.yaml files "
+                               "or directories of them)")
+    lint.add_argument("paths", nargs="+", metavar="PATH")
+    lint.add_argument("--min-external-id-length", type=int, default=16, metavar="N",
+                      help="TRUST-004: shortest acceptable external ID (default: 16)")
+    _common(lint)
+
+    rules = commands.add_parser("rules", help="list the rule catalogue")
+    rules.add_argument("--format", choices=RULES_FORMATS, default="table")
+    rules.add_argument("-o", "--output", metavar="FILE")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        handler = {"lint": _cmd_lint, "rules": _cmd_rules}[args.command]
+        return handler(args)
+    except UsageError as error:
+        print(f"iam-auditor: error: {error}" if not str(error).startswith("iam-auditor")
+              else f"{error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("iam-auditor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _severity_overrides(pairs: list[str]) -> dict[str, str]:
+    from .engine import SEVERITIES, load_rules
+
+    known = load_rules()
+    overrides = {}
+    for pair in pairs:
+        rule_id, _, level = pair.partition("=")
+        rule_id, level = rule_id.strip().upper(), level.strip().lower()
+        if rule_id not in known:
+            raise UsageError(f"--severity {pair}: unknown rule id {rule_id!r}")
+        if level not in SEVERITIES:
+            raise UsageError(f"--severity {pair}: level must be one of {', '.join(SEVERITIES)}")
+        overrides[rule_id] = level
+    return overrides
+
+
+def _default_format(args) -> str:
+    if args.format:
+        return args.format
+    return "table" if args.output is None and sys.stdout.isatty() else "json"
+
+
+def emit(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .output import write_atomically
+
+    write_atomically(output, text)
+
+
+def finish(report, args) -> int:
+    from .report import exit_code
+    from .reports import render
+
+    fmt = _default_format(args)
+    color = fmt == "table" and args.output is None and sys.stdout.isatty() \
+        and "NO_COLOR" not in os.environ
+    emit(render(report, fmt, color=color), args.output)
+    return exit_code(report.results, args.fail_on)
+
+
+def _cmd_lint(args) -> int:
+    from .lint import discover, lint_documents, read_document
+    from .report import Report
+    from .settings import Settings
+
+    if args.min_external_id_length < 1:
+        raise UsageError("--min-external-id-length must be a positive number")
+    settings = Settings(min_external_id_length=args.min_external_id_length,
+                        severity_overrides=_severity_overrides(args.severity))
+    files = discover(args.paths)
+    if not files:
+        raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(args.paths))
+    results = list(lint_documents((read_document(f) for f in files), settings))
+    return finish(Report("lint", results), args)
+
+
+def _cmd_rules(args) -> int:
+    from .catalogue_view import render_rules
+
+    emit(render_rules(args.format), args.output)
+    return 0

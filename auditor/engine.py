@@ -1,0 +1,208 @@
+"""Rule registry and engine.
+
+A rule is a pure function over one target (a linted document, or a profile's snapshot) that
+yields `Finding`s. It is declared with its metadata beside its code and registered with the
+`@rule(META, mode)` decorator. The engine turns findings into `Result`s with a fingerprint; a
+rule that yields nothing gives one PASS; a rule that raises gives one ERROR, not a crash.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+PASS, FAIL, ERROR, SKIP = "PASS", "FAIL", "ERROR", "SKIP"
+STATUSES = (PASS, FAIL, ERROR, SKIP)
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+LINT, SCAN = "lint", "scan"
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    name: str
+    title: str
+    severity: str
+    steps: tuple[int, ...]
+    description: str
+    remediation: str
+
+    @property
+    def family(self) -> str:
+        return self.id.split("-")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule says about its target; the engine adds identity and fingerprint."""
+
+    status: str
+    message: str
+    location: Mapping[str, Any] | None = None
+    severity: str | None = None          # defaults to the rule's severity
+    remediation: str | None = None       # defaults to the rule's remediation
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    resource: str | None = None          # defaults to the target's resource
+    resource_type: str | None = None
+
+
+def passed(message: str, **kwargs) -> Finding:
+    return Finding(PASS, message, **kwargs)
+
+
+def failed(message: str, **kwargs) -> Finding:
+    return Finding(FAIL, message, **kwargs)
+
+
+def skipped(message: str, **kwargs) -> Finding:
+    return Finding(SKIP, message, **kwargs)
+
+
+def errored(message: str, **kwargs) -> Finding:
+    return Finding(ERROR, message, **kwargs)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a run of the rules looks at, and where its results belong."""
+
+    resource: str
+    resource_type: str
+    payload: Any                          # the document or snapshot view handed to rules
+    profile: str | None = None
+    account_id: str | None = None
+    region: str | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    rule_id: str
+    rule_name: str
+    title: str
+    status: str
+    severity: str
+    profile: str | None
+    account_id: str | None
+    region: str | None
+    resource: str
+    resource_type: str
+    location: dict | None
+    message: str
+    remediation: str
+    step: int
+    evidence: dict
+    fingerprint: str
+    suppressed: dict | None = None
+    steps: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "rule_id": self.rule_id, "rule_name": self.rule_name, "title": self.title,
+            "status": self.status, "severity": self.severity, "profile": self.profile,
+            "account_id": self.account_id, "region": self.region, "resource": self.resource,
+            "resource_type": self.resource_type, "location": self.location,
+            "message": self.message, "remediation": self.remediation, "step": self.step,
+            "steps": list(self.steps), "evidence": self.evidence,
+            "fingerprint": self.fingerprint, "suppressed": self.suppressed,
+        }
+
+
+CheckFn = Callable[..., Iterable[Finding]]
+
+
+@dataclass
+class RegisteredRule:
+    meta: RuleMeta
+    checks: dict[str, CheckFn] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, RegisteredRule] = {}
+
+
+def rule(meta: RuleMeta, mode: str) -> Callable[[CheckFn], CheckFn]:
+    """Register `fn(target_payload, settings) -> Iterable[Finding]` as `meta`'s check in `mode`."""
+    if mode not in (LINT, SCAN):
+        raise ValueError(f"unknown mode {mode!r}")
+
+    def register(fn: CheckFn) -> CheckFn:
+        entry = REGISTRY.setdefault(meta.id, RegisteredRule(meta))
+        if entry.meta != meta:
+            raise ValueError(f"rule {meta.id} is declared twice with different metadata")
+        if mode in entry.checks:
+            raise ValueError(f"rule {meta.id} has two {mode} checks")
+        entry.checks[mode] = fn
+        return fn
+
+    return register
+
+
+_LOADED = False
+
+
+def load_rules() -> dict[str, RegisteredRule]:
+    """Import every module under `rules/` once (registration happens at import)."""
+    global _LOADED
+    if not _LOADED:
+        import rules
+
+        for module in sorted(pkgutil.iter_modules(rules.__path__), key=lambda m: m.name):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"rules.{module.name}")
+        _LOADED = True
+    return dict(sorted(REGISTRY.items(), key=lambda item: _rule_sort_key(item[0])))
+
+
+_FAMILY_ORDER = {"CHAIN": 0, "LP": 1, "TRUST": 2, "SESSION": 3, "KEY": 4, "CONFIG": 5, "POLICY": 6}
+
+
+def _rule_sort_key(rule_id: str) -> tuple[int, str]:
+    family, _, number = rule_id.partition("-")
+    return _FAMILY_ORDER.get(family, 99), number
+
+
+def fingerprint(rule_id: str, account_id: str | None, resource: str, location: Mapping | None) -> str:
+    """Stable identity of a result across scans: no time, no message text."""
+    payload = json.dumps([rule_id, account_id or "", resource, location or {}],
+                         sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Engine:
+    def __init__(self, mode: str, *, severity_overrides: Mapping[str, str] | None = None,
+                 only: Iterable[str] | None = None):
+        self.mode = mode
+        self.rules = [r for r in load_rules().values()
+                      if mode in r.checks and (only is None or r.meta.id in set(only))]
+        self.severity_overrides = dict(severity_overrides or {})
+
+    def run(self, target: Target, settings: Any = None) -> list[Result]:
+        results: list[Result] = []
+        for registered in self.rules:
+            meta = registered.meta
+            try:
+                findings = list(registered.checks[self.mode](target.payload, settings))
+            except Exception as exc:  # noqa: BLE001 - a broken rule must not lose the report
+                findings = [errored(f"{meta.id} could not be evaluated: internal error "
+                                    f"{type(exc).__name__}: {exc}")]
+            if not findings:
+                findings = [passed(f"{meta.title}: no problem found")]
+            results.extend(self._result(meta, finding, target) for finding in findings)
+        return results
+
+    def _result(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
+        resource = finding.resource or target.resource
+        location = dict(finding.location) if finding.location else None
+        severity = self.severity_overrides.get(meta.id) or finding.severity or meta.severity
+        return Result(
+            rule_id=meta.id, rule_name=meta.name, title=meta.title, status=finding.status,
+            severity=severity, profile=target.profile, account_id=target.account_id,
+            region=target.region, resource=resource,
+            resource_type=finding.resource_type or target.resource_type, location=location,
+            message=finding.message, remediation=finding.remediation or meta.remediation,
+            step=meta.steps[0], steps=meta.steps, evidence=dict(finding.evidence),
+            fingerprint=fingerprint(meta.id, target.account_id, resource, location),
+        )

@@ -1,0 +1,276 @@
+"""IAM evaluation over the normalized model: matching, conditions and effective decisions.
+
+A request context is partial: the auditor knows a few keys (the external ID it was configured
+with) and nothing of the rest (source IP, time, tags). Conditions on unknown keys evaluate to
+UNKNOWN, and a decision that hinges on them is CONDITIONAL, never ALLOWED.
+"""
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping, Sequence
+
+from .policy import Condition, Policy, Principal, Statement
+
+
+class Tri(enum.Enum):
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+
+class Verdict(enum.IntEnum):
+    """Ordered so that `min()` combines an identity decision with a permissions boundary."""
+
+    DENIED = 0         # an explicit Deny applies
+    NOT_ALLOWED = 1    # no Allow applies (implicit deny)
+    CONDITIONAL = 2    # allowed only if conditions the auditor cannot decide hold
+    ALLOWED = 3
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    allows: tuple[Statement, ...] = ()       # Allow statements that (may) apply
+    denies: tuple[Statement, ...] = ()       # Deny statements that (may) apply
+    notes: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict >= Verdict.CONDITIONAL
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Condition keys the auditor can decide: `values` for present keys; keys listed in
+    `absent` are known not to be in the request. Every other key is unknown."""
+
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    absent: frozenset[str] = frozenset()
+
+    def lookup(self, key: str) -> tuple[str, ...] | None | bool:
+        """The key's values, None when known absent, False when unknown."""
+        if key in self.values:
+            return self.values[key]
+        if key in self.absent:
+            return None
+        return False
+
+
+EMPTY_CONTEXT = RequestContext()
+
+# --- wildcard matching ---------------------------------------------------------------------
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+@lru_cache(maxsize=1 << 16)
+def _compile(pattern: str, ignore_case: bool) -> Callable[[str], bool]:
+    if "*" not in pattern and "?" not in pattern and "${" not in pattern:
+        if ignore_case:
+            lowered = pattern.lower()
+            return lambda text: text.lower() == lowered
+        return pattern.__eq__
+    parts = []
+    for piece in re.split(r"(\$\{[^}]*\}|\*|\?)", pattern):
+        if piece == "*" or (piece.startswith("${") and piece.endswith("}")):
+            # A policy variable is not known offline: matching it as "*" over-approximates.
+            parts.append(".*")
+        elif piece == "?":
+            parts.append(".")
+        elif piece:
+            parts.append(re.escape(piece))
+    regex = re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return lambda text: regex.fullmatch(text) is not None
+
+
+def glob_match(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    return _compile(pattern, ignore_case)(text)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Actions match case-insensitively; `pattern` comes lower-cased from the model."""
+    return _compile(pattern, False)(action.lower())
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern or "${" in pattern
+
+
+def statement_covers_action(statement: Statement, action: str) -> bool:
+    action = action.lower()
+    if statement.actions is not None:
+        return any(_compile(p, False)(action) for p in statement.actions)
+    return not any(_compile(p, False)(action) for p in statement.not_actions or ())
+
+
+def statement_covers_resource(statement: Statement, resource: str) -> bool:
+    if statement.resources is not None:
+        return any(_compile(p, False)(resource) for p in statement.resources)
+    if statement.not_resources is not None:
+        return not any(_compile(p, False)(resource) for p in statement.not_resources)
+    return True  # trust policies have no Resource: the role itself is the resource
+
+
+def principal_matches(principal: Principal, caller_arn: str, caller_account: str | None) -> bool:
+    """Does a policy principal designate the caller (an IAM user or role ARN)?"""
+    if principal.is_public:
+        return True
+    if principal.kind != "AWS":
+        return False
+    if principal.is_account_root:
+        return caller_account is not None and principal.account_id == caller_account
+    return glob_match(principal.value, caller_arn)
+
+
+def statement_covers_principal(statement: Statement, caller_arn: str, caller_account: str | None) -> bool:
+    if statement.principals is not None:
+        return any(principal_matches(p, caller_arn, caller_account) for p in statement.principals)
+    if statement.not_principals is not None:
+        return not any(principal_matches(p, caller_arn, caller_account) for p in statement.not_principals)
+    return True  # identity policies: the principal is whoever holds the policy
+
+
+# --- conditions ------------------------------------------------------------------------------
+
+_NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
+            "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"}
+
+
+def _value_matches(operator: str, policy_value: str, request_value: str) -> bool | None:
+    """Positive form of `operator` on one pair; None when the values cannot be compared."""
+    base = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+            "StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals",
+            "DateNotEquals": "DateEquals", "NotIpAddress": "IpAddress",
+            "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}.get(operator, operator)
+    try:
+        if base == "StringEquals":
+            return request_value == policy_value
+        if base == "StringEqualsIgnoreCase":
+            return request_value.casefold() == policy_value.casefold()
+        if base in ("StringLike", "ArnLike", "ArnEquals"):
+            return glob_match(policy_value, request_value)
+        if base == "Bool":
+            return request_value.lower() == policy_value.lower()
+        if base == "BinaryEquals":
+            return request_value == policy_value
+        if base.startswith("Numeric"):
+            return _compare(base[len("Numeric"):], float(request_value), float(policy_value))
+        if base.startswith("Date"):
+            return _compare(base[len("Date"):], _to_time(request_value), _to_time(policy_value))
+        if base == "IpAddress":
+            return ipaddress.ip_address(request_value) in ipaddress.ip_network(policy_value, strict=False)
+    except ValueError:
+        return None
+    return None
+
+
+def _compare(relation: str, left, right) -> bool:
+    return {"Equals": left == right, "LessThan": left < right, "LessThanEquals": left <= right,
+            "GreaterThan": left > right, "GreaterThanEquals": left >= right}[relation]
+
+
+def _to_time(text: str) -> float:
+    if text.replace(".", "", 1).isdigit():
+        return float(text)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def evaluate_condition(condition: Condition, context: RequestContext) -> Tri:
+    found = context.lookup(condition.key)
+    if found is False:
+        return Tri.UNKNOWN
+    if condition.operator == "Null":
+        wants_absent = {v.lower() for v in condition.values}
+        if wants_absent - {"true", "false"}:
+            return Tri.UNKNOWN
+        return Tri.TRUE if ("true" if found is None or not found else "false") in wants_absent else Tri.FALSE
+    negated = condition.operator in _NEGATED
+    if found is None or not found:
+        if condition.if_exists or condition.qualifier == "ForAllValues":
+            return Tri.TRUE
+        if condition.qualifier == "ForAnyValue":
+            return Tri.FALSE
+        return Tri.TRUE if negated else Tri.FALSE
+
+    def one(request_value: str) -> bool | None:
+        results = [_value_matches(condition.operator, v, request_value) for v in condition.values]
+        if any(r is None for r in results):
+            return None
+        return not any(results) if negated else any(results)
+
+    per_value = [one(v) for v in found]
+    if any(r is None for r in per_value):
+        return Tri.UNKNOWN
+    if condition.qualifier == "ForAllValues":
+        return Tri.TRUE if all(per_value) else Tri.FALSE
+    return Tri.TRUE if any(per_value) else Tri.FALSE
+
+
+def evaluate_conditions(conditions: Iterable[Condition], context: RequestContext) -> Tri:
+    outcome = Tri.TRUE
+    for condition in conditions:
+        result = evaluate_condition(condition, context)
+        if result is Tri.FALSE:
+            return Tri.FALSE
+        if result is Tri.UNKNOWN:
+            outcome = Tri.UNKNOWN
+    return outcome
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+def decide(policies: Sequence[Policy], action: str, resource: str, *,
+           context: RequestContext = EMPTY_CONTEXT,
+           caller: tuple[str, str | None] | None = None,
+           boundary: Sequence[Policy] | None = None) -> Decision:
+    """IAM's decision for one request over identity (or, with `caller`, trust) policies.
+
+    `caller` is (ARN, account) of the principal, for policies with Principal elements.
+    `boundary`: None when there is no permissions boundary; otherwise its policies must also
+    allow the request.
+    """
+    allows: list[Statement] = []
+    denies: list[Statement] = []
+    definite_allow = definite_deny = False
+    for policy in policies:
+        for statement in policy.statements:
+            if not statement_covers_action(statement, action):
+                continue
+            if not statement_covers_resource(statement, resource):
+                continue
+            if caller is not None and not statement_covers_principal(statement, *caller):
+                continue
+            outcome = evaluate_conditions(statement.conditions, context)
+            if outcome is Tri.FALSE:
+                continue
+            if statement.is_allow:
+                allows.append(statement)
+                definite_allow |= outcome is Tri.TRUE
+            else:
+                denies.append(statement)
+                definite_deny |= outcome is Tri.TRUE
+    notes = []
+    if definite_deny:
+        verdict = Verdict.DENIED
+    elif definite_allow and not denies:
+        verdict = Verdict.ALLOWED
+    elif allows:
+        verdict = Verdict.CONDITIONAL
+        notes.append("depends on conditions the auditor cannot decide: "
+                     + ", ".join(sorted({c.raw_key for s in allows + denies for c in s.conditions})))
+    else:
+        verdict = Verdict.NOT_ALLOWED
+    decision = Decision(verdict, tuple(allows), tuple(denies), tuple(notes))
+    if boundary is not None and decision.verdict >= Verdict.CONDITIONAL:
+        bounded = decide(boundary, action, resource, context=context, caller=caller)
+        if bounded.verdict < decision.verdict:
+            notes = decision.notes + ("the permissions boundary " + (
+                "does not allow it" if bounded.verdict < Verdict.CONDITIONAL
+                else "allows it only under conditions"),)
+            return Decision(bounded.verdict, decision.allows, decision.denies + bounded.denies, notes)
+    return decision

@@ -1,0 +1,391 @@
+"""The normalized IAM policy model: each document is parsed once; rules never touch raw JSON.
+
+`parse_policy` accepts everything IAM accepts (and a few things the API hands back, such as
+URL-encoded documents) and turns what IAM would reject into `Problem`s instead of exceptions,
+so POLICY-001 can report them and the other rules can still look at the valid statements.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+IDENTITY = "identity"
+TRUST = "trust"
+
+ALLOW = "Allow"
+DENY = "Deny"
+
+# Condition operators IAM knows (without the IfExists suffix and set qualifiers).
+_BASE_OPERATORS = (
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+    "StringLike", "StringNotLike",
+    "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+    "NumericGreaterThan", "NumericGreaterThanEquals",
+    "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals",
+    "DateGreaterThan", "DateGreaterThanEquals",
+    "Bool", "BinaryEquals", "IpAddress", "NotIpAddress",
+    "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike",
+    "Null",
+)
+# Operator names are matched case-insensitively and stored in their canonical spelling.
+CANONICAL_OPERATORS = {name.lower(): name for name in _BASE_OPERATORS}
+QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
+PRINCIPAL_KINDS = {"aws": "AWS", "service": "Service", "federated": "Federated",
+                   "canonicaluser": "CanonicalUser"}
+VALID_VERSIONS = ("2012-10-17", "2008-10-17")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ACTION_SHAPE = re.compile(r"^(\*|[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]*)$")
+_KNOWN_STATEMENT_KEYS = {"sid", "effect", "action", "notaction", "resource", "notresource",
+                         "principal", "notprincipal", "condition"}
+
+
+class PolicyParseError(ValueError):
+    """The text is not a JSON/YAML document at all (raised only by `load_document`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A grammar problem: `high` makes the document invalid for IAM, `medium` is legal but risky."""
+
+    severity: str
+    message: str
+    statement: int | None = None
+    sid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: str   # "*", "AWS", "Service", "Federated", "CanonicalUser"
+    value: str  # "*" or the identifier; a bare account ID is stored as its root ARN
+
+    @property
+    def is_public(self) -> bool:
+        return self.value == "*" and self.kind in ("*", "AWS")
+
+    @property
+    def is_account_root(self) -> bool:
+        return self.kind == "AWS" and self.value.endswith(":root")
+
+    @property
+    def account_id(self) -> str | None:
+        parts = self.value.split(":")
+        if self.kind == "AWS" and len(parts) >= 6 and parts[0] == "arn":
+            return parts[4] or None
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    operator: str           # canonical base operator, e.g. "StringEquals"
+    qualifier: str | None   # "ForAllValues", "ForAnyValue" or None
+    if_exists: bool
+    key: str                # lower-cased condition key, e.g. "sts:externalid"
+    values: tuple[str, ...]
+    raw_operator: str       # as written, for messages
+    raw_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    index: int
+    sid: str | None
+    effect: str
+    actions: tuple[str, ...] | None        # lower-cased; None when NotAction is used
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...] | None      # case kept: resources match case-sensitively
+    not_resources: tuple[str, ...] | None
+    principals: tuple[Principal, ...] | None
+    not_principals: tuple[Principal, ...] | None
+    conditions: tuple[Condition, ...]
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect == ALLOW
+
+    def conditions_on(self, key: str) -> tuple[Condition, ...]:
+        key = key.lower()
+        return tuple(c for c in self.conditions if c.key == key)
+
+    @property
+    def location_label(self) -> str:
+        return f"statement {self.index}" + (f" ({self.sid})" if self.sid else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    kind: str                    # IDENTITY or TRUST
+    version: str | None
+    statements: tuple[Statement, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def is_valid(self) -> bool:
+        return not any(p.severity == "high" for p in self.problems)
+
+
+def load_document(text: str, *, yaml_allowed: bool = False) -> Any:
+    """Decode policy text: JSON, URL-encoded JSON (as IAM's API returns it) or, for files, YAML."""
+    stripped = text.strip()
+    if stripped.startswith("%7B") or stripped.startswith("%7b"):
+        stripped = unquote(stripped)
+    try:
+        return json.loads(stripped)
+    except ValueError as json_error:
+        if not yaml_allowed:
+            raise PolicyParseError(f"not valid JSON: {json_error}") from None
+    import yaml  # imported lazily: only YAML files need it
+
+    try:
+        return yaml.safe_load(stripped)
+    except yaml.YAMLError as yaml_error:
+        mark = getattr(yaml_error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(yaml_error, "problem", None) or "malformed YAML"
+        raise PolicyParseError(f"not valid YAML{where}: {problem}") from None
+
+
+def detect_kind(document: Any) -> str:
+    """A document is a trust policy when its statements carry Principal or NotPrincipal."""
+    if isinstance(document, dict):
+        statements = _get_ci(document, "statement")
+        if isinstance(statements, dict):
+            statements = [statements]
+        if isinstance(statements, list):
+            for statement in statements:
+                if isinstance(statement, dict) and any(
+                        k.lower() in ("principal", "notprincipal") for k in statement if isinstance(k, str)):
+                    return TRUST
+    return IDENTITY
+
+
+def parse_policy(document: Any, kind: str | None = None) -> Policy:
+    """Normalize a decoded document (or its text) into a `Policy`; never raises."""
+    if isinstance(document, (str, bytes)):
+        try:
+            document = load_document(document.decode() if isinstance(document, bytes) else document)
+        except (PolicyParseError, UnicodeDecodeError) as error:
+            return Policy(kind or IDENTITY, None, (), (Problem("high", f"the document is {error}"),))
+    if kind is None:
+        kind = detect_kind(document)
+    problems: list[Problem] = []
+    if not isinstance(document, dict):
+        problems.append(Problem("high", f"the document is a JSON {_json_type(document)}, not an object"))
+        return Policy(kind, None, (), tuple(problems))
+
+    version = _get_ci(document, "version")
+    if version is None:
+        problems.append(Problem("medium", "Version is missing: IAM then applies 2008-10-17, "
+                                          "which has no policy variables; use \"2012-10-17\""))
+    elif not isinstance(version, str) or version not in VALID_VERSIONS:
+        problems.append(Problem("high", f"Version {version!r} is not a policy language version; "
+                                        "use \"2012-10-17\""))
+        version = str(version)
+    elif version == "2008-10-17":
+        problems.append(Problem("medium", "Version 2008-10-17 is outdated (no policy variables); "
+                                          "use \"2012-10-17\""))
+    for key in document:
+        if not isinstance(key, str) or key.lower() not in ("version", "statement", "id"):
+            problems.append(Problem("high", f"unknown top-level element {key!r}"))
+
+    raw_statements = _get_ci(document, "statement")
+    if raw_statements is None:
+        problems.append(Problem("high", "the document has no Statement"))
+        return Policy(kind, version, (), tuple(problems))
+    if isinstance(raw_statements, dict):
+        raw_statements = [raw_statements]
+    if not isinstance(raw_statements, list):
+        problems.append(Problem("high", f"Statement is a {_json_type(raw_statements)}, "
+                                        "not an object or a list"))
+        return Policy(kind, version, (), tuple(problems))
+
+    statements = []
+    for index, raw in enumerate(raw_statements):
+        statement = _parse_statement(index, raw, kind, problems)
+        if statement is not None:
+            statements.append(statement)
+    return Policy(kind, version, tuple(statements), tuple(problems))
+
+
+def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem]) -> Statement | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem("high", f"statement {index} is a {_json_type(raw)}, not an object", index))
+        return None
+    fields = {k.lower(): v for k, v in raw.items() if isinstance(k, str)}
+    sid = fields.get("sid")
+    sid = sid if isinstance(sid, str) else (None if sid is None else str(sid))
+    before = len(problems)
+
+    def problem(message: str, severity: str = "high") -> None:
+        problems.append(Problem(severity, f"statement {index}: {message}", index, sid))
+
+    for key in raw:
+        if not isinstance(key, str) or key.lower() not in _KNOWN_STATEMENT_KEYS:
+            problem(f"unknown element {key!r}")
+
+    effect = fields.get("effect")
+    if isinstance(effect, str) and effect.lower() in ("allow", "deny"):
+        effect = ALLOW if effect.lower() == "allow" else DENY
+    else:
+        problem("Effect must be \"Allow\" or \"Deny\"" + ("" if effect is None else f", not {effect!r}"))
+
+    actions = _exactly_one(fields, "action", "notaction", "Action/NotAction", problem)
+    actions_lower = None
+    if actions is not None:
+        values = _string_list(actions[1], problem, actions[0])
+        for value in values or ():
+            if not _ACTION_SHAPE.match(value):
+                problem(f"{actions[0]} {value!r} is not of the form \"service:action\"")
+        actions_lower = tuple(v.lower() for v in values) if values is not None else None
+
+    if kind == TRUST:
+        principals = _exactly_one(fields, "principal", "notprincipal", "Principal/NotPrincipal", problem)
+        resources = None
+        if "resource" in fields or "notresource" in fields:
+            resources = _exactly_one(fields, "resource", "notresource", "Resource/NotResource", problem)
+    else:
+        principals = None
+        if "principal" in fields or "notprincipal" in fields:
+            problem("Principal/NotPrincipal is not allowed in an identity policy")
+        resources = _exactly_one(fields, "resource", "notresource", "Resource/NotResource", problem)
+    resource_values = _string_list(resources[1], problem, resources[0]) if resources else None
+    principal_values = _parse_principals(principals[1], problem) if principals else None
+    conditions = _parse_conditions(fields.get("condition"), problem)
+
+    if len(problems) > before and any(p.severity == "high" for p in problems[before:]):
+        return None  # IAM rejects the whole statement; rules must not reason about half of it
+    not_action = actions is not None and actions[0] == "NotAction"
+    not_resource = resources is not None and resources[0] == "NotResource"
+    not_principal = principals is not None and principals[0] == "NotPrincipal"
+    return Statement(
+        index=index, sid=sid, effect=effect,
+        actions=None if not_action else actions_lower,
+        not_actions=actions_lower if not_action else None,
+        resources=None if not_resource else _tuple_or_none(resource_values),
+        not_resources=_tuple_or_none(resource_values) if not_resource else None,
+        principals=None if not_principal else principal_values,
+        not_principals=principal_values if not_principal else None,
+        conditions=conditions,
+    )
+
+
+def _exactly_one(fields: dict, name: str, not_name: str, label: str, problem) -> tuple[str, Any] | None:
+    has, has_not = name in fields, not_name in fields
+    if has and has_not:
+        problem(f"has both {label.replace('/', ' and ')}")
+        return None
+    if not has and not has_not:
+        problem(f"has neither {label.replace('/', ' nor ')}")
+        return None
+    spelled = label.split("/")[0 if has else 1]
+    return spelled, fields[name if has else not_name]
+
+
+def _scalar(value: Any) -> str | None:
+    """IAM accepts numbers and booleans where strings are expected; normalize them to text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _string_list(value: Any, problem, label: str) -> tuple[str, ...] | None:
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not value:
+        problem(f"{label} is an empty list")
+        return None
+    out = []
+    for item in items:
+        text = _scalar(item)
+        if text is None or text == "":
+            problem(f"{label} holds {_json_type(item) if text is None else 'an empty string'}, "
+                    "not a string")
+            return None
+        out.append(text)
+    return tuple(out)
+
+
+def _tuple_or_none(values):
+    return tuple(values) if values is not None else None
+
+
+def _parse_principals(value: Any, problem) -> tuple[Principal, ...] | None:
+    if value == "*":
+        return (Principal("*", "*"),)
+    if not isinstance(value, dict) or not value:
+        problem("Principal must be \"*\" or a non-empty map such as {\"AWS\": \"<arn>\"}")
+        return None
+    out = []
+    for raw_kind, raw_ids in value.items():
+        kind = PRINCIPAL_KINDS.get(str(raw_kind).lower())
+        if kind is None:
+            problem(f"unknown principal type {raw_kind!r}")
+            return None
+        ids = _string_list(raw_ids, problem, f"Principal {kind}")
+        if ids is None:
+            return None
+        for identifier in ids:
+            if kind == "AWS" and _ACCOUNT_ID.match(identifier):
+                identifier = f"arn:aws:iam::{identifier}:root"  # a bare account ID means its root
+            out.append(Principal(kind, identifier))
+    return tuple(out)
+
+
+def _parse_conditions(value: Any, problem) -> tuple[Condition, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        problem("Condition must be a map of operator to {key: values}")
+        return ()
+    out = []
+    for raw_operator, block in value.items():
+        parsed = parse_operator(str(raw_operator))
+        if parsed is None:
+            problem(f"unknown condition operator {raw_operator!r}")
+            continue
+        operator, qualifier, if_exists = parsed
+        if not isinstance(block, dict) or not block:
+            problem(f"condition {raw_operator} must map keys to values")
+            continue
+        for raw_key, raw_values in block.items():
+            values = _string_list(raw_values, problem, f"condition {raw_operator} {raw_key}")
+            if values is None:
+                continue
+            out.append(Condition(operator, qualifier, if_exists, str(raw_key).lower(), values,
+                                 str(raw_operator), str(raw_key)))
+    return tuple(out)
+
+
+def parse_operator(raw: str) -> tuple[str, str | None, bool] | None:
+    """Split `ForAnyValue:StringLikeIfExists` into (StringLike, ForAnyValue, True)."""
+    qualifier = None
+    text = raw
+    if ":" in text:
+        prefix, _, text = text.partition(":")
+        qualifier = QUALIFIERS.get(prefix.lower())
+        if qualifier is None:
+            return None
+    if_exists = text.lower().endswith("ifexists") and text.lower() != "ifexists"
+    if if_exists:
+        text = text[: -len("IfExists")]
+    operator = CANONICAL_OPERATORS.get(text.lower())
+    if operator is None or (if_exists and operator == "Null"):
+        return None
+    return operator, qualifier, if_exists
+
+
+def _get_ci(mapping: dict, key: str) -> Any:
+    for k, v in mapping.items():
+        if isinstance(k, str) and k.lower() == key:
+            return v
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number", str: "string",
+            list: "list", dict: "object"}.get(type(value), type(value).__name__)

@@ -1,0 +1,59 @@
+"""The report: results plus summary, and the exit code they imply."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from . import __version__
+from .engine import ERROR, FAIL, PASS, SEVERITIES, SEVERITY_RANK, SKIP, Result
+
+SCHEMA_VERSION = "1.0"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Report:
+    mode: str
+    results: list[Result]
+    generated_at: str = field(default_factory=utc_now)
+    extra: dict[str, Any] = field(default_factory=dict)   # mode-specific top-level fields
+
+    def summary(self) -> dict:
+        counts = {PASS: 0, FAIL: 0, ERROR: 0, SKIP: 0}
+        by_severity = {s: 0 for s in SEVERITIES}
+        suppressed = 0
+        for result in self.results:
+            if result.suppressed is not None:
+                suppressed += 1
+                if result.status == FAIL:
+                    continue
+            counts[result.status] += 1
+            if result.status == FAIL:
+                by_severity[result.severity] += 1
+        return {"results": len(self.results), "pass": counts[PASS], "fail": counts[FAIL],
+                "error": counts[ERROR], "skip": counts[SKIP], "suppressed": suppressed,
+                "failing_by_severity": by_severity}
+
+    def to_dict(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION,
+                "tool": {"name": "iam-auditor", "version": __version__},
+                "mode": self.mode, "generated_at": self.generated_at,
+                "summary": self.summary(), **self.extra,
+                "results": [r.to_dict() for r in self.results]}
+
+
+def exit_code(results: Sequence[Result], fail_on: str) -> int:
+    """0 clean, 1 an unsuppressed FAIL at or above `fail_on`, 3 otherwise incomplete (ERROR)."""
+    threshold = None if fail_on == "none" else SEVERITY_RANK[fail_on]
+    if threshold is not None and any(
+            r.status == FAIL and r.suppressed is None and SEVERITY_RANK[r.severity] >= threshold
+            for r in results):
+        return EXIT_FAIL
+    if any(r.status == ERROR for r in results):
+        return EXIT_INCOMPLETE
+    return EXIT_OK

@@ -1,0 +1,24 @@
+"""What every lint check does with documents it does not apply to."""
+from __future__ import annotations
+
+import functools
+
+from auditor.engine import skipped
+from auditor.policy import IDENTITY, TRUST
+
+
+def _only(kind: str):
+    def decorate(check):
+        @functools.wraps(check)
+        def wrapper(doc, settings):
+            if doc.error is not None:
+                return [skipped(f"{doc.label} could not be read (see POLICY-001)")]
+            if doc.policy.kind != kind:
+                return [skipped(f"applies to {kind} policies; this is {"an" if doc.policy.kind == IDENTITY else "a"} {doc.policy.kind} policy")]
+            return check(doc, settings)
+        return wrapper
+    return decorate
+
+
+identity_only = _only(IDENTITY)
+trust_only = _only(TRUST)

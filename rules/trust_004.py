@@ -1,0 +1,70 @@
+"""TRUST-004: the external ID is well-formed and hard to guess."""
+from __future__ import annotations
+
+import re
+
+from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.evaluation import has_wildcard
+from auditor.masking import mask
+
+from ._common import EXTERNAL_ID_KEY, assume_allows, location
+from ._lint import trust_only
+
+META = RuleMeta(
+    id="TRUST-004", name="external-id-strength", title="The external ID is strong",
+    severity="medium", steps=(4,),
+    description="The external ID (configured, or each value in the trust policy) follows AWS's "
+                "format (2-1224 characters of [A-Za-z0-9_+=,.@:/-]; high otherwise), is at least "
+                "min_external_id_length characters long, is not of very low variety (digits only, "
+                "like an account number; a repeated character), and is not shared by two profiles.",
+    remediation="Use a random external ID of 32 characters or more, e.g. a UUID4 or "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, unique per integration.",
+)
+
+_FORMAT = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
+
+
+def weaknesses(value: str, min_length: int) -> list[tuple[str, str]]:
+    """(severity, why) for each weakness of one external ID; the value itself is never quoted."""
+    if not _FORMAT.match(value):
+        return [("high", f"breaks AWS's format (2-1224 characters of A-Z a-z 0-9 _+=,.@:/-; "
+                         f"it has {len(value)} characters)")]
+    out = []
+    if len(value) < min_length:
+        out.append(("medium", f"is {len(value)} characters long (minimum {min_length})"))
+    if value.isdigit():
+        out.append(("medium", "is digits only" + (", like an AWS account number" if len(value) == 12 else "")))
+    elif len(set(value)) == 1:
+        out.append(("medium", "repeats one character"))
+    elif len(set(value)) <= 3:
+        out.append(("medium", f"uses only {len(set(value))} distinct characters"))
+    return out
+
+
+def trust_policy_values(document):
+    """(statement, condition, value) for each literal external ID in the trust policy."""
+    for statement in assume_allows(document.policy):
+        for condition in statement.conditions_on(EXTERNAL_ID_KEY):
+            for value in condition.values:
+                if condition.operator == "StringLike" and has_wildcard(value):
+                    continue  # a pattern, not an ID: TRUST-003 reports it
+                yield statement, condition, value
+
+
+def findings(document, min_length):
+    for statement, condition, value in trust_policy_values(document):
+        problems = weaknesses(value, min_length)
+        if not problems:
+            continue
+        severity = "high" if any(s == "high" for s, _ in problems) else "medium"
+        yield failed(f"{document.label} {statement.location_label}: the external ID {mask(value)} "
+                     + "; ".join(why for _, why in problems),
+                     location=location(document.label, statement,
+                                       value=condition.values.index(value)),
+                     severity=severity, evidence={"external_id": mask(value), "length": len(value)})
+
+
+@rule(META, LINT)
+@trust_only
+def check_document(doc, settings):
+    yield from findings(doc, settings.min_external_id_length)
