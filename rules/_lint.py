@@ -14,7 +14,8 @@ def _only(kind: str):
             if doc.error is not None:
                 return [skipped(f"{doc.label} could not be read (see POLICY-001)")]
             if doc.policy.kind != kind:
-                return [skipped(f"applies to {kind} policies; this is {"an" if doc.policy.kind == IDENTITY else "a"} {doc.policy.kind} policy")]
+                article = "an" if doc.policy.kind == IDENTITY else "a"
+                return [skipped(f"applies to {kind} policies; this is {article} {doc.policy.kind} policy")]
             return check(doc, settings)
         return wrapper
     return decorate
