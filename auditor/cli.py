@@ -30,6 +30,10 @@ def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS) -> None:
                         help="override a rule's severity, e.g. --severity TRUST-005=medium")
     parser.add_argument("--aws-profile", metavar="NAME", help="AWS named profile for reading IAM")
     parser.add_argument("--region", metavar="REGION", help="AWS region for API calls")
+    parser.add_argument("--status", action="append", choices=("PASS", "FAIL", "ERROR", "SKIP"),
+                        type=str.upper, metavar="STATUS",
+                        help="emit only results with this status (repeatable); the summary and "
+                             "exit code still count every result")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
 
 
@@ -107,6 +111,8 @@ def finish(report, args) -> int:
     from .report import exit_code
     from .reports import render
 
+    if getattr(args, "status", None):
+        report.statuses = frozenset(args.status)
     fmt = _default_format(args)
     color = fmt == "table" and args.output is None and sys.stdout.isatty() \
         and "NO_COLOR" not in os.environ

@@ -22,6 +22,14 @@ class Report:
     results: list[Result]
     generated_at: str = field(default_factory=utc_now)
     extra: dict[str, Any] = field(default_factory=dict)   # mode-specific top-level fields
+    statuses: frozenset[str] | None = None                # --status: which results are emitted
+
+    @property
+    def shown(self) -> list[Result]:
+        """The results a renderer emits; the summary always counts them all."""
+        if self.statuses is None:
+            return self.results
+        return [r for r in self.results if r.status in self.statuses]
 
     def summary(self) -> dict:
         counts = {PASS: 0, FAIL: 0, ERROR: 0, SKIP: 0}
@@ -44,7 +52,7 @@ class Report:
                 "tool": {"name": "iam-auditor", "version": __version__},
                 "mode": self.mode, "generated_at": self.generated_at,
                 "summary": self.summary(), **self.extra,
-                "results": [r.to_dict() for r in self.results]}
+                "results": [r.to_dict() for r in self.shown]}
 
 
 def exit_code(results: Sequence[Result], fail_on: str) -> int:

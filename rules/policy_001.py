@@ -21,8 +21,9 @@ def _findings(label, policy, error):
         yield failed(f"{label} could not be read: {error}", location=location(label), severity="high")
         return
     for number, problem in enumerate(policy.problems):
-        where = location(label, **({"statement": problem.statement, "sid": problem.sid}
-                                   if problem.statement is not None else {}), problem=number)
+        where = location(label, problem=number)
+        if problem.statement is not None:
+            where.update(statement=problem.statement, sid=problem.sid)
         yield failed(f"{label}: {problem.message}", location=where, severity=problem.severity)
 
 

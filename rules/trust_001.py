@@ -29,8 +29,9 @@ def broad_principals(document):
             conditioned = " even with its conditions" if statement.conditions else ""
             yield statement, "critical", f"every AWS principal (\"*\"){conditioned}"
         elif roots:
-            yield statement, "high", ("every principal of account " + ", ".join(roots)
-                                      + " that its own policies allow to assume roles")
+            accounts = ", ".join(p.split(":")[4] for p in roots)
+            yield statement, "high", (f"the whole account {accounts} (any principal there whose own "
+                                      "policies allow sts:AssumeRole)")
 
 
 def findings(document):

@@ -13,7 +13,9 @@ def _status(status: str, color: bool) -> str:
 
 def render(report, *, color: bool = False) -> str:
     rows = []
-    for r in report.results:
+    # People read the table: unless --status says otherwise, rules that did not apply are only counted.
+    shown = report.shown if report.statuses is not None else [r for r in report.results if r.status != "SKIP"]
+    for r in shown:
         where = r.profile or r.resource
         status = _status(r.status, color) + (" (waived)" if r.suppressed else "")
         rows.append([status, r.severity if r.status == "FAIL" else "", r.rule_id, where, r.message])
@@ -23,5 +25,7 @@ def render(report, *, color: bool = False) -> str:
     by = ", ".join(f"{n} {sev}" for sev, n in reversed(s["failing_by_severity"].items()) if n)
     footer = (f"{s['results']} results: {s['pass']} pass, {s['fail']} fail"
               + (f" ({by})" if by else "") + f", {s['error']} error, {s['skip']} skip"
-              + (f", {s['suppressed']} waived" if s["suppressed"] else ""))
+              + (f", {s['suppressed']} waived" if s["suppressed"] else "")
+              + (f"; {len(report.results) - len(shown)} not shown (--status to list them)"
+                 if len(shown) < len(report.results) else ""))
     return table + "\n\n" + footer + "\n"
