@@ -50,6 +50,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="TRUST-004: shortest acceptable external ID (default: 16)")
     _common(lint)
 
+    scan = commands.add_parser("scan", help="audit every profile of a configuration against AWS")
+    scan.add_argument("-c", "--config", required=True, metavar="CONFIG")
+    scan.add_argument("--profile-name", action="append", metavar="NAME",
+                      help="only this profile (repeatable)")
+    scan.add_argument("--snapshot", metavar="FILE",
+                      help="evaluate a snapshot written by `collect` instead of calling AWS")
+    _common(scan)
+
+    collect = commands.add_parser("collect", help="save the live state a scan would read")
+    collect.add_argument("-c", "--config", required=True, metavar="CONFIG")
+    collect.add_argument("--profile-name", action="append", metavar="NAME")
+    collect.add_argument("-o", "--output", required=True, metavar="SNAPSHOT.json")
+    collect.add_argument("--aws-profile", metavar="NAME")
+    collect.add_argument("--region", metavar="REGION")
+    collect.add_argument("-q", "--quiet", action="store_true")
+
+    demo = commands.add_parser("demo", help="a full scan of a built-in sample account (moto, no "
+                               "AWS needed)")
+    _common(demo)
+
     rules = commands.add_parser("rules", help="list the rule catalogue")
     rules.add_argument("--format", choices=RULES_FORMATS, default="table")
     rules.add_argument("-o", "--output", metavar="FILE")
@@ -62,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        handler = {"lint": _cmd_lint, "rules": _cmd_rules}[args.command]
+        handler = {"lint": _cmd_lint, "rules": _cmd_rules, "scan": _cmd_scan,
+                   "collect": _cmd_collect, "demo": _cmd_demo}[args.command]
         return handler(args)
     except UsageError as error:
         print(f"iam-auditor: error: {error}" if not str(error).startswith("iam-auditor")
@@ -141,3 +162,69 @@ def _cmd_rules(args) -> int:
 
     emit(render_rules(args.format), args.output)
     return 0
+
+
+def _load_config(args):
+    from .config import load_config, select_profiles
+
+    config = load_config(args.config)
+    if getattr(args, "severity", None):
+        from dataclasses import replace
+
+        overrides = {**config.settings.severity_overrides, **_severity_overrides(args.severity)}
+        config = replace(config, settings=replace(config.settings, severity_overrides=overrides))
+    return config, select_profiles(config, args.profile_name)
+
+
+def _progress(args):
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return None
+    return lambda what: print(f"  collected {what}", file=sys.stderr)
+
+
+def _cmd_scan(args) -> int:
+    from .scan import scan_report
+
+    config, profiles = _load_config(args)
+    if args.snapshot:
+        snapshot = _read_snapshot(args.snapshot)
+    else:
+        from .collectors import collect
+
+        snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
+                           progress=_progress(args))
+    report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
+    return finish(report, args)
+
+
+def _read_snapshot(path: str):
+    import json
+
+    from .snapshot import snapshot_from_dict
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return snapshot_from_dict(json.load(handle))
+    except OSError as error:
+        raise UsageError(f"--snapshot {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"--snapshot {path}: {error}") from None
+
+
+def _cmd_collect(args) -> int:
+    from .collectors import collect
+    from .output import write_atomically
+
+    config, profiles = _load_config(args)
+    snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
+                       progress=_progress(args))
+    write_atomically(args.output, snapshot.to_json(), mode=0o600)
+    if not args.quiet:
+        print(f"iam-auditor: wrote {args.output} ({snapshot.api_calls} API calls)", file=sys.stderr)
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return finish(run_demo(severity_overrides=_severity_overrides(args.severity)), args)

@@ -183,11 +183,18 @@ class Engine:
         results: list[Result] = []
         for registered in self.rules:
             meta = registered.meta
+            findings: list[Finding] = []
             try:
-                findings = list(registered.checks[self.mode](target.payload, settings))
+                # Collected one by one: findings made before a failure are kept.
+                for finding in registered.checks[self.mode](target.payload, settings):
+                    findings.append(finding)
             except Exception as exc:  # noqa: BLE001 - a broken rule must not lose the report
-                findings = [errored(f"{meta.id} could not be evaluated: internal error "
-                                    f"{type(exc).__name__}: {exc}")]
+                status = getattr(exc, "status", None)
+                if status in (ERROR, SKIP):  # scan_view.Unavailable: the state it needs is missing
+                    findings.append(Finding(status, str(exc)))
+                else:
+                    findings.append(errored(f"{meta.id} could not be evaluated: internal error "
+                                            f"{type(exc).__name__}: {exc}"))
             if not findings:
                 findings = [passed(f"{meta.title}: no problem found")]
             results.extend(self._result(meta, finding, target) for finding in findings)

@@ -7,7 +7,7 @@ import tempfile
 from .errors import UsageError
 
 
-def write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str, mode: int = 0o644) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, temporary = tempfile.mkstemp(prefix=".iam-auditor-", dir=directory)
@@ -18,7 +18,7 @@ def write_atomically(path: str, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as error:
         os.unlink(temporary)

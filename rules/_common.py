@@ -105,3 +105,93 @@ def principal_labels(statement: Statement) -> list[str]:
         return ["NotPrincipal " + ", ".join(p.value for p in statement.not_principals)]
     return [p.value if p.kind in ("AWS", "*") else f"{p.kind}:{p.value}"
             for p in statement.principals or ()]
+
+
+def secret_arn(secret: str, region: str, account: str | None, partition: str = "aws") -> str:
+    """A configured secret (full ARN, partial ARN or name) as a resource to evaluate against.
+
+    Secrets Manager appends "-" and six random characters to a secret's name in its ARN; for a
+    name or partial ARN the suffix is unknown, so a placeholder stands in for it."""
+    if secret.startswith("arn:"):
+        parts = secret.split(":")
+        if len(parts) >= 7 and re.search(r"-[A-Za-z0-9]{6}$", parts[6]):
+            return secret
+        return secret + "-xxxxxx"
+    return f"arn:{partition}:secretsmanager:{region}:{account or '*'}:secret:{secret}-xxxxxx"
+
+
+def secret_patterns(profile, account: str | None) -> list[str]:
+    """The configured secrets as narrow Resource entries for a remediation."""
+    out = []
+    for secret in profile.secrets:
+        arn = secret_arn(secret, profile.region, account)
+        out.append(arn[:-7] + "-??????" if arn.endswith("-xxxxxx") else arn)
+    return out
+
+
+def role_account(role_arn: str) -> str | None:
+    parts = role_arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def decision_evidence(decision, documents) -> dict:
+    """Which statements of which documents made a decision, for a result's evidence."""
+    def where(statement):
+        for document in documents:
+            if statement in document.policy.statements:
+                return f"{document.label} {statement.location_label}"
+        return statement.location_label
+
+    evidence: dict = {"decision": decision.verdict.name.lower()}
+    if decision.allows:
+        evidence["allowed_by"] = [where(s) for s in decision.allows]
+    if decision.denies:
+        evidence["denied_by"] = [where(s) for s in decision.denies]
+    if decision.notes:
+        evidence["notes"] = list(decision.notes)
+    return evidence
+
+
+@dataclass(frozen=True)
+class Excess:
+    actions: tuple[str, ...]      # canonical names beyond the allowed set (sorted)
+    severity: str
+    full_admin: bool
+    not_action: bool
+
+    def describe(self) -> str:
+        if self.full_admin:
+            return "grants full administrator access (every action on every resource)"
+        shown = ", ".join(self.actions[:8]) + (f" and {len(self.actions) - 8} more"
+                                                if len(self.actions) > 8 else "")
+        via = " through NotAction" if self.not_action else ""
+        return f"allows {len(self.actions)} action(s) it does not need{via}: {shown}"
+
+    def evidence(self) -> dict:
+        return {"excess_actions": list(self.actions[:50]), "excess_count": len(self.actions),
+                "full_admin": self.full_admin}
+
+
+def excess_actions(statement: Statement, allowed: frozenset[str]) -> Excess | None:
+    """What an Allow statement grants beyond `allowed` (lower-case action names), with severity:
+    critical for full admin, high when a write or permissions action is among them."""
+    from auditor.actions import PERMISSIONS, TAGGING, WRITE, catalogue
+
+    cat = catalogue()
+    everything_on_all = statement.resources is not None and "*" in statement.resources
+    if statement.actions is not None:
+        if everything_on_all and any(p in ("*", "*:*") for p in statement.actions):
+            return Excess(("*",), "critical", True, False)
+        granted_set: set[str] = set()
+        for pattern in statement.actions:
+            granted_set |= cat.expand(pattern) if has_wildcard(pattern) else {cat.canonical(pattern)}
+    else:
+        excluded = set()
+        for pattern in statement.not_actions or ():
+            excluded |= {a.lower() for a in cat.expand(pattern)} if has_wildcard(pattern) else {pattern}
+        granted_set = {a for a in cat.all_actions() if a.lower() not in excluded}
+    beyond = sorted(a for a in granted_set if a.lower() not in allowed)
+    if not beyond:
+        return None
+    risky = any(cat.access_level(a) in (WRITE, PERMISSIONS, TAGGING) for a in beyond)
+    return Excess(tuple(beyond), "high" if risky else "medium", False, statement.not_actions is not None)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 
-from ._common import SECRET_READ_ACTIONS, broad_resources, granted, location, targets
+from ._common import (SECRET_READ_ACTIONS, broad_resources, granted, location, role_account,
+                      secret_patterns, targets)
 from ._lint import identity_only
 
 META = RuleMeta(
@@ -61,3 +62,11 @@ def finding_for(document, statement, actions, reasons, secrets=()):
 def check_document(doc, settings):
     for statement, actions, reasons in broad_secret_grants(doc):
         yield finding_for(doc, statement, actions, reasons)
+
+
+@rule(META, SCAN)
+def check_role(view, settings):
+    for document in view.role_documents:
+        for statement, actions, reasons in broad_secret_grants(document):
+            yield finding_for(document, statement, actions, reasons,
+                              secret_patterns(view.profile, role_account(view.role_arn)))

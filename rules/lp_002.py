@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 
 from ._common import ASSUME_ROLE, broad_resources, granted, location, targets
 from ._lint import identity_only
@@ -51,3 +51,10 @@ def finding_for(document, statement, reasons, role_arn=None):
 def check_document(doc, settings):
     for statement, reasons in broad_assume_grants(doc):
         yield finding_for(doc, statement, reasons)
+
+
+@rule(META, SCAN)
+def check_user(view, settings):
+    for document in view.user_documents:
+        for statement, reasons in broad_assume_grants(document):
+            yield finding_for(document, statement, reasons, view.profile.role_arn)

@@ -1,7 +1,7 @@
 """POLICY-001: every document is valid IAM policy grammar."""
 from __future__ import annotations
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 
 from ._common import location
 
@@ -31,3 +31,8 @@ def _findings(label, policy, error):
 def check_document(doc, settings):
     yield from _findings(doc.label, doc.policy, doc.error)
 
+
+@rule(META, SCAN)
+def check_profile_documents(view, settings):
+    for document in view.all_documents():
+        yield from _findings(document.label, document.policy, None)

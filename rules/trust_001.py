@@ -1,7 +1,7 @@
 """TRUST-001: the trust policy must not let everyone, or a whole account, assume the role."""
 from __future__ import annotations
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 
 from ._common import assume_allows, location
 from ._lint import trust_only
@@ -45,3 +45,8 @@ def findings(document):
 @trust_only
 def check_document(doc, settings):
     yield from findings(doc)
+
+
+@rule(META, SCAN)
+def check_role_trust(view, settings):
+    yield from findings(view.trust)

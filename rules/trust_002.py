@@ -1,7 +1,7 @@
 """TRUST-002: assuming the role requires an external ID."""
 from __future__ import annotations
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 from auditor.evaluation import statement_covers_action
 
 from ._common import EXTERNAL_ID_KEY, assume_allows, lets_aws_principals_in, location, principal_labels
@@ -53,3 +53,8 @@ def findings(document):
 @trust_only
 def check_document(doc, settings):
     yield from findings(doc)
+
+
+@rule(META, SCAN)
+def check_role_trust(view, settings):
+    yield from findings(view.trust)

@@ -1,7 +1,7 @@
 """TRUST-003: the external-ID condition uses exactly StringEquals."""
 from __future__ import annotations
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 from auditor.evaluation import has_wildcard
 
 from ._common import EXTERNAL_ID_KEY, assume_allows, location
@@ -71,3 +71,8 @@ def findings(document):
 @trust_only
 def check_document(doc, settings):
     yield from findings(doc)
+
+
+@rule(META, SCAN)
+def check_role_trust(view, settings):
+    yield from findings(view.trust)

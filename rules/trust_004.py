@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 from auditor.evaluation import has_wildcard
 from auditor.masking import mask
 
@@ -68,3 +68,24 @@ def findings(document, min_length):
 @trust_only
 def check_document(doc, settings):
     yield from findings(doc, settings.min_external_id_length)
+
+
+def _configured(view, settings):
+    profile = view.profile
+    value = profile.external_id
+    problems = weaknesses(value, settings.min_external_id_length)
+    shared = [p.name for p in view.peers if p.name != profile.name and p.external_id == value]
+    if shared:
+        problems.append(("medium", "is also used by profile " + ", ".join(shared)))
+    if problems:
+        severity = "high" if any(s == "high" for s, _ in problems) else "medium"
+        yield failed(f"the configured external ID {mask(value)} "
+                     + "; ".join(why for _, why in problems),
+                     location={"document": "profile", "key": "external_id"}, severity=severity,
+                     evidence={"external_id": mask(value), "length": len(value)})
+
+
+@rule(META, SCAN)
+def check_profile_and_trust(view, settings):
+    yield from _configured(view, settings)
+    yield from findings(view.trust, settings.min_external_id_length)

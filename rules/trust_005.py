@@ -1,7 +1,8 @@
 """TRUST-005: only the configured user may assume the role."""
 from __future__ import annotations
 
-from auditor.engine import LINT, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
+from auditor.evaluation import principal_matches
 
 from ._common import assume_allows, location, principal_labels
 from ._lint import trust_only
@@ -32,3 +33,24 @@ def check_document(doc, settings):
         yield failed(f"{doc.label} lets {len(labels)} principals assume the role: "
                      + ", ".join(labels), location=location(doc.label),
                      evidence={"principals": labels})
+
+
+@rule(META, SCAN)
+def check_role_trust(view, settings):
+    user_arn, account = view.user_arn, view.user_account
+    extra = []
+    for statement in assume_allows(view.trust.policy):
+        if statement.not_principals is not None:
+            extra.append((statement, "NotPrincipal (everyone else)"))
+            continue
+        for principal in statement.principals or ():
+            if principal.kind == "AWS" and not principal.is_public and user_arn \
+                    and principal_matches(principal, user_arn, account):
+                continue
+            extra.append((statement, principal.value if principal.kind in ("AWS", "*")
+                          else f"{principal.kind}:{principal.value}"))
+    for statement, who in extra:
+        yield failed(f"trust-policy {statement.location_label} also lets {who} assume the role",
+                     location=location("trust-policy", statement, principal=who),
+                     remediation=f"Remove {who} from {statement.location_label} of the trust policy",
+                     evidence={"principal": who, "configured_user": user_arn})

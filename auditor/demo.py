@@ -1,0 +1,128 @@
+"""`iam-auditor demo`: a full scan of a sample account built on moto, in-process (no AWS).
+
+The account follows the set-up guide with the mistakes people make: GetSecretValue on "*",
+AssumeRole on "*", ec2.amazonaws.com left in the trust policy, and two product profiles: one
+healthy, one whose role accepts any external ID (StringLike "*" ... IfExists) and whose STS
+duration equals the role's maximum.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+USER = "catalog-secrets-reader"
+# Fixed, random-looking values so the demo's reports are reproducible (sample_reports/).
+HEALTHY_EXTERNAL_ID = "b7e4c1d2-58f3-4a9e-9c07-6d2f1a3e8b54"
+LEGACY_EXTERNAL_ID = "catalog2024"
+
+DEMO_CONFIG = """\
+version: 1
+profiles:
+  - name: catalog-prod
+    auth_type: iam_role
+    region: us-east-1
+    user: catalog-secrets-reader
+    role_arn: arn:aws:iam::123456789012:role/read_secrets_role
+    external_id: ${DEMO_HEALTHY_EXTERNAL_ID}
+    sts_duration: 3600
+    access_key_id: ${DEMO_ACCESS_KEY_ID}
+    secret_access_key: ${DEMO_SECRET_ACCESS_KEY}
+    secrets:
+      - ${DEMO_SECRET_ARN}
+  - name: catalog-legacy
+    auth_type: iam_role
+    region: us-east-1
+    user: catalog-secrets-reader
+    role_arn: arn:aws:iam::123456789012:role/read_secrets_role_legacy
+    external_id: ${DEMO_LEGACY_EXTERNAL_ID}
+    sts_duration: 7200
+    access_key_id: ${DEMO_ACCESS_KEY_ID}
+    secret_access_key: ${DEMO_SECRET_ACCESS_KEY}
+"""
+
+
+def _trust(statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def build_account(session) -> dict:
+    """Create the sample account's IAM and Secrets Manager state; returns values for the config."""
+    iam = session.client("iam")
+    secrets = session.client("secretsmanager", region_name=REGION)
+    secret = secrets.create_secret(Name="catalog/prod-db", SecretString="demo-not-a-real-password")
+    read_policy = iam.create_policy(PolicyName="read_secrets_policy", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "VisualEditor0", "Effect": "Allow",
+                                                "Action": "secretsmanager:GetSecretValue",
+                                                "Resource": "*"}]}))["Policy"]["Arn"]
+    user_arn = iam.create_user(UserName=USER)["User"]["Arn"]
+    iam.put_user_policy(UserName=USER, PolicyName="AssumeAllRoles", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "VisualEditor0", "Effect": "Allow",
+                                                "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=USER)["AccessKey"]
+
+    ec2 = {"Sid": "EC2UseCase", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+           "Action": "sts:AssumeRole"}
+    iam.create_role(RoleName="read_secrets_role", MaxSessionDuration=14400,
+                    AssumeRolePolicyDocument=_trust([ec2, {
+                        "Sid": "TrustCatalogUser", "Effect": "Allow", "Principal": {"AWS": user_arn},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": HEALTHY_EXTERNAL_ID}}}]))
+    iam.attach_role_policy(RoleName="read_secrets_role", PolicyArn=read_policy)
+    iam.create_role(RoleName="read_secrets_role_legacy", MaxSessionDuration=7200,
+                    AssumeRolePolicyDocument=_trust([{
+                        "Sid": "TrustCatalogUser", "Effect": "Allow", "Principal": {"AWS": user_arn},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringLikeIfExists": {"sts:ExternalId": "catalog*"}}}]))
+    iam.attach_role_policy(RoleName="read_secrets_role_legacy", PolicyArn=read_policy)
+    return {"DEMO_HEALTHY_EXTERNAL_ID": HEALTHY_EXTERNAL_ID,
+            "DEMO_LEGACY_EXTERNAL_ID": LEGACY_EXTERNAL_ID,
+            "DEMO_ACCESS_KEY_ID": key["AccessKeyId"],
+            "DEMO_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+            "DEMO_SECRET_ARN": secret["ARN"]}
+
+
+@contextmanager
+def _isolated_environment():
+    """Fake credentials and no endpoint override: nothing can reach a real AWS account."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            del os.environ[name]
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": os.devnull,
+                       "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_demo(severity_overrides=None):
+    import boto3
+    from moto import mock_aws
+
+    from .collectors import collect
+    from .config import load_config
+    from .scan import scan_report
+
+    with _isolated_environment(), mock_aws():
+        values = build_account(boto3.Session(region_name=REGION))
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "demo-config.yaml")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(DEMO_CONFIG)
+            config = load_config(path, environ={**os.environ, **values})
+        if severity_overrides:
+            from dataclasses import replace
+
+            config = replace(config, settings=replace(config.settings, severity_overrides={
+                **config.settings.severity_overrides, **severity_overrides}))
+        snapshot = collect(config.profiles, REGION)
+        report = scan_report(config, snapshot, mode="scan")
+    report.extra["demo"] = True
+    return report

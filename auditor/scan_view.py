@@ -1,0 +1,169 @@
+"""What a scan rule sees for one profile: its configuration and the parsed state it depends on.
+
+Documents are parsed once per entity and shared by every profile and rule. When the state a
+rule needs could not be collected, the accessor raises `Unavailable`; the engine turns that
+into the rule's ERROR (could not be checked) or SKIP (does not apply) result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Sequence
+
+from .policy import IDENTITY, TRUST, Policy, parse_policy
+from .settings import Settings
+from .snapshot import NO_SUCH_ENTITY, CallError, NamedPolicy, RoleState, UserState
+
+
+class Unavailable(Exception):
+    """The state a rule needs is missing; `status` is ERROR or SKIP."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Document:
+    label: str            # how results locate it: "trust-policy", "role:inline:name", ...
+    policy: Policy
+    source: NamedPolicy | None = None
+
+
+_PARSED: dict[int, Policy] = {}
+
+
+def _parse(named: NamedPolicy | None, raw: Any, kind: str) -> Policy:
+    # Cache by identity of the raw document: entities (and so documents) are shared by profiles.
+    key = id(raw)
+    cached = _PARSED.get(key)
+    if cached is None or cached.kind != kind:
+        cached = _PARSED[key] = parse_policy(raw, kind)
+    return cached
+
+
+def _label(named: NamedPolicy) -> str:
+    return f"{named.source}:{named.kind}:{named.name}"
+
+
+def _unavailable_from(errors: Sequence[CallError], operations: Sequence[str], what: str) -> None:
+    for error in errors:
+        if error.operation in operations and error.kind != NO_SUCH_ENTITY:
+            raise Unavailable("ERROR", f"could not read {what}: {error.describe()}")
+
+
+@dataclass
+class ProfileView:
+    profile: Any                       # auditor.config.Profile
+    role: RoleState | None
+    user: UserState | None
+    settings: Settings
+    caller_account: str | None = None
+    peers: tuple = field(default_factory=tuple)   # every profile of the scan (TRUST-004)
+
+    # -- role -------------------------------------------------------------------------------
+    @property
+    def role_missing(self) -> bool:
+        return self.role is not None and self.role.exists is False
+
+    def require_role(self, *operations: str, what: str = "the role") -> RoleState:
+        role = self.role
+        if role is None:
+            raise Unavailable("ERROR", "the role was not collected")
+        _unavailable_from(role.errors, ("iam:GetRole",) + operations, what)
+        if role.exists is False:
+            raise Unavailable("SKIP", f"the role {self.profile.role_arn} does not exist (CHAIN-002)")
+        return role
+
+    @cached_property
+    def trust(self) -> Document:
+        role = self.require_role(what="the role's trust policy")
+        return Document("trust-policy", _parse(None, role.trust_policy, TRUST))
+
+    @cached_property
+    def role_documents(self) -> list[Document]:
+        role = self.require_role("iam:ListAttachedRolePolicies", "iam:GetPolicy",
+                                 "iam:GetPolicyVersion", "iam:ListRolePolicies",
+                                 "iam:GetRolePolicy", what="the role's policies")
+        return [Document(_label(p), _parse(p, p.document, IDENTITY), p) for p in role.policies]
+
+    @cached_property
+    def role_boundary(self) -> list[Document] | None:
+        role = self.require_role("iam:GetPolicy", "iam:GetPolicyVersion",
+                                 what="the role's permissions boundary")
+        if not role.has_boundary:
+            return None
+        if role.boundary is None:
+            raise Unavailable("ERROR", "could not read the role's permissions boundary")
+        return [Document("role:boundary", _parse(role.boundary, role.boundary.document, IDENTITY), role.boundary)]
+
+    # -- user -------------------------------------------------------------------------------
+    @property
+    def user_missing(self) -> bool:
+        return self.user is not None and self.user.exists is False
+
+    def require_user(self, *operations: str, what: str = "the user") -> UserState:
+        user = self.user
+        if user is None:
+            raise Unavailable("ERROR", "the user was not collected")
+        _unavailable_from(user.errors, ("iam:GetUser",) + operations, what)
+        if user.exists is False:
+            raise Unavailable("SKIP", f"the user {self.profile.user} does not exist (CHAIN-001)")
+        return user
+
+    @cached_property
+    def user_documents(self) -> list[Document]:
+        user = self.require_user("iam:ListAttachedUserPolicies", "iam:ListUserPolicies",
+                                 "iam:GetUserPolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
+                                 "iam:ListGroupsForUser", "iam:ListAttachedGroupPolicies",
+                                 "iam:ListGroupPolicies", "iam:GetGroupPolicy",
+                                 what="the user's policies")
+        return [Document(_label(p), _parse(p, p.document, IDENTITY), p) for p in user.policies]
+
+    @cached_property
+    def user_boundary(self) -> list[Document] | None:
+        user = self.require_user("iam:GetPolicy", "iam:GetPolicyVersion",
+                                 what="the user's permissions boundary")
+        if not user.has_boundary:
+            return None
+        if user.boundary is None:
+            raise Unavailable("ERROR", "could not read the user's permissions boundary")
+        return [Document("user:boundary", _parse(user.boundary, user.boundary.document, IDENTITY), user.boundary)]
+
+    def access_keys(self):
+        user = self.require_user("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed",
+                                 what="the user's access keys")
+        if user.access_keys is None:
+            raise Unavailable("ERROR", "the user's access keys were not collected")
+        return user.access_keys
+
+    # -- identities ---------------------------------------------------------------------------
+    @property
+    def role_arn(self) -> str:
+        return (self.role.arn if self.role and self.role.arn else None) or self.profile.role_arn
+
+    @property
+    def user_arn(self) -> str | None:
+        if self.user is not None and self.user.arn:
+            return self.user.arn
+        return self.profile.user if str(self.profile.user).startswith("arn:") else None
+
+    @property
+    def user_account(self) -> str | None:
+        arn = self.user_arn
+        return arn.split(":")[4] if arn and arn.count(":") >= 5 else self.caller_account
+
+    def all_documents(self) -> list[Document]:
+        """Every document that could be read (for POLICY-001), quietly skipping the rest."""
+        out = []
+        for name in ("trust", "role_documents", "role_boundary", "user_documents", "user_boundary"):
+            try:
+                value = getattr(self, name)
+            except Unavailable:
+                continue
+            if isinstance(value, Document):
+                out.append(value)
+            elif value:
+                out.extend(value)
+        return out

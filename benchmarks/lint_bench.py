@@ -1,0 +1,864 @@
+#!/usr/bin/env python3
+"""Throughput, memory and start-up benchmark of `iam-auditor lint`.
+
+    python benchmarks/lint_bench.py                 # 2000 policies, seed 1
+    python benchmarks/lint_bench.py --count 10000 --seed 7 --keep /tmp/corpus --json bench.json
+    python benchmarks/lint_bench.py --profile 15    # also cProfile the warm in-process lint
+
+Generates a deterministic corpus of IAM policy files, lints it in-process and as a whole
+`python -m auditor lint` process, times CLI start-up, and (when `parliament` is importable)
+compares in-process throughput with parliament's on the same well-formed JSON files.
+See benchmarks/README.md for how to read the output. Parliament is a benchmark-only
+comparison; it is never a dependency of iam-auditor.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks/lint_bench.py`
+    sys.path.insert(0, str(ROOT))
+
+# Targets (see README): in-process throughput vs parliament, and CLI start-up.
+TARGET_RATIO_VS_PARLIAMENT = 10.0
+TARGET_STARTUP_MS = 150.0
+STARTUP_ROUNDS = 7
+
+IDENTITY_SHARE = 0.60      # the rest are trust policies
+YAML_SHARE = 0.05
+MALFORMED_SHARE = 0.01
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus generation (deterministic: everything derives from one random.Random(seed))
+# --------------------------------------------------------------------------------------------
+
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+ACCOUNTS = ("123456789012", "210987654321", "111122223333", "444455556666", "777788889999")
+SECRET_NAMES = ("prod/db/password", "prod/api-key", "staging/db", "catalog/reader", "shared/token",
+                "app1/config", "payments/stripe", "analytics/warehouse")
+
+SECRET_READ = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue")
+IDENTITY_ACTIONS = (
+    # (action, weight) -- secret reading and wildcards are over-represented on purpose
+    ("secretsmanager:GetSecretValue", 14), ("secretsmanager:BatchGetSecretValue", 4),
+    ("secretsmanager:DescribeSecret", 6), ("secretsmanager:ListSecrets", 4),
+    ("secretsmanager:ListSecretVersionIds", 2), ("secretsmanager:*", 5),
+    ("secretsmanager:Get*", 3), ("secretsmanager:*Secret*", 1), ("SecretsManager:GetSecretValue", 1),
+    ("s3:Get*", 5), ("s3:GetObject", 5), ("s3:ListBucket", 4), ("s3:PutObject", 3), ("s3:*", 2),
+    ("kms:Decrypt", 6), ("kms:DescribeKey", 2), ("kms:*", 1),
+    ("iam:PassRole", 2), ("iam:Get*", 1), ("iam:List*", 1),
+    ("sts:AssumeRole", 2), ("ec2:Describe*", 3), ("logs:CreateLogStream", 2),
+    ("logs:PutLogEvents", 2), ("dynamodb:GetItem", 2), ("dynamodb:Query", 1),
+    ("lambda:InvokeFunction", 1), ("ssm:GetParameter*", 2), ("*", 2),
+)
+TRUST_ACTIONS = (("sts:AssumeRole", 20), ("sts:TagSession", 3), ("sts:AssumeRoleWithWebIdentity", 2),
+                 ("sts:AssumeRoleWithSAML", 1), ("sts:SetSourceIdentity", 1), ("sts:*", 1), ("*", 1))
+SERVICES = ("ec2.amazonaws.com", "lambda.amazonaws.com", "ecs-tasks.amazonaws.com",
+            "glue.amazonaws.com", "states.amazonaws.com")
+
+
+def _weighted(rng: random.Random, table) -> str:
+    items, weights = zip(*table)
+    return rng.choices(items, weights=weights)[0]
+
+
+def _suffix(rng: random.Random) -> str:
+    return "".join(rng.choices(string.ascii_letters + string.digits, k=6))
+
+
+def _secret_arn(rng: random.Random) -> str:
+    region, account, name = rng.choice(REGIONS), rng.choice(ACCOUNTS), rng.choice(SECRET_NAMES)
+    head = f"arn:aws:secretsmanager:{region}:{account}:secret:"
+    style = rng.random()
+    if style < 0.35:
+        return f"{head}{name}-??????"                     # pinned by name
+    if style < 0.60:
+        return f"{head}{name}-{_suffix(rng)}"             # full ARN
+    if style < 0.80:
+        return f"{head}{name.split('/')[0]}/*"            # a prefix of secrets
+    if style < 0.90:
+        return f"{head}*"                                 # every secret in the account
+    if style < 0.95:
+        return f"arn:aws:secretsmanager:*:{account}:secret:{name}-*"
+    return f"arn:aws:secretsmanager:{region}:{account}:secret:${{aws:PrincipalTag/team}}/*"
+
+
+def _other_arn(rng: random.Random) -> str:
+    region, account = rng.choice(REGIONS), rng.choice(ACCOUNTS)
+    return rng.choice((
+        f"arn:aws:s3:::bucket-{rng.randrange(100)}",
+        f"arn:aws:s3:::bucket-{rng.randrange(100)}/*",
+        f"arn:aws:kms:{region}:{account}:key/{rng.getrandbits(128):032x}",
+        f"arn:aws:kms:{region}:{account}:alias/*",
+        f"arn:aws:iam::{account}:role/app-{rng.randrange(50)}",
+        f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/*",
+        f"arn:aws:dynamodb:{region}:{account}:table/orders",
+        f"arn:aws:ssm:{region}:{account}:parameter/app/*",
+    ))
+
+
+def _values(rng: random.Random, pool, max_n: int = 3):
+    """A condition value: a single string or a list of 1..max_n strings."""
+    n = rng.randint(1, max_n)
+    picked = [rng.choice(pool) for _ in range(n)]
+    return picked[0] if n == 1 and rng.random() < 0.7 else picked
+
+
+def _identity_condition(rng: random.Random) -> dict:
+    """1..3 condition operators, drawn from the common shapes."""
+    blocks: dict = {}
+    for _ in range(rng.choices((1, 2, 3), weights=(7, 2, 1))[0]):
+        kind = rng.randrange(9)
+        if kind == 0:
+            blocks.setdefault("StringEquals", {})["aws:RequestedRegion"] = _values(rng, REGIONS)
+        elif kind == 1:
+            blocks.setdefault("StringLike", {})["secretsmanager:ResourceTag/env"] = \
+                _values(rng, ("prod", "staging", "dev-*", "*"))
+        elif kind == 2:
+            blocks.setdefault("StringEqualsIfExists", {})["aws:PrincipalTag/team"] = \
+                _values(rng, ("payments", "catalog", "data"))
+        elif kind == 3:
+            blocks.setdefault("ForAnyValue:StringEquals", {})["aws:TagKeys"] = \
+                _values(rng, ("env", "owner", "cost-center"))
+        elif kind == 4:
+            blocks.setdefault("ForAllValues:StringLike", {})["secretsmanager:SecretId"] = \
+                _values(rng, tuple(f"arn:aws:secretsmanager:*:*:secret:{n}-*" for n in SECRET_NAMES))
+        elif kind == 5:
+            blocks.setdefault("Bool", {})[rng.choice(("aws:SecureTransport", "aws:MultiFactorAuthPresent"))] = \
+                rng.choice(("true", "false", True))
+        elif kind == 6:
+            blocks.setdefault(rng.choice(("IpAddress", "NotIpAddress")), {})["aws:SourceIp"] = \
+                _values(rng, ("10.0.0.0/8", "192.0.2.0/24", "203.0.113.7/32", "2001:db8::/32"))
+        elif kind == 7:
+            blocks.setdefault("ArnLike", {})["aws:PrincipalArn"] = \
+                f"arn:aws:iam::{rng.choice(ACCOUNTS)}:role/{rng.choice(('app-*', 'ci', '*'))}"
+        else:
+            blocks.setdefault("StringEquals", {})["aws:ResourceAccount"] = rng.choice(ACCOUNTS)
+    return blocks
+
+
+def _actions(rng: random.Random, table, max_n: int):
+    """Action value: a bare string (about half the time when there is one) or a list."""
+    n = rng.choices(range(1, max_n + 1), weights=[max_n + 1 - i for i in range(1, max_n + 1)])[0]
+    actions = list(dict.fromkeys(_weighted(rng, table) for _ in range(n)))
+    return actions[0] if len(actions) == 1 and rng.random() < 0.5 else actions
+
+
+def _resource(rng: random.Random, actions) -> str | list[str]:
+    wants_secret = any("secretsmanager" in a.lower() or a == "*" for a in
+                       ([actions] if isinstance(actions, str) else actions))
+    roll = rng.random()
+    if roll < 0.25:
+        return "*"
+    n = rng.choices((1, 2, 3, 5), weights=(6, 3, 2, 1))[0]
+    arns = [_secret_arn(rng) if wants_secret and rng.random() < 0.8 else _other_arn(rng) for _ in range(n)]
+    return arns[0] if n == 1 and rng.random() < 0.6 else arns
+
+
+def _statement_count(rng: random.Random) -> int:
+    return rng.choices(range(1, 13), weights=(22, 18, 14, 10, 8, 6, 5, 4, 3, 3, 3, 4))[0]
+
+
+def _maybe_sid(rng: random.Random, stmt: dict, index: int) -> dict:
+    if rng.random() < 0.6:
+        return {"Sid": rng.choice(("Read", "ReadSecrets", "Decrypt", "List", "Trust", "Stmt")) + str(index),
+                **stmt}
+    return stmt
+
+
+def identity_policy(rng: random.Random) -> dict:
+    statements = []
+    for index in range(_statement_count(rng)):
+        effect = "Deny" if rng.random() < 0.12 else "Allow"
+        stmt: dict = {"Effect": effect}
+        actions = _actions(rng, IDENTITY_ACTIONS, 6)
+        stmt["NotAction" if rng.random() < 0.07 else "Action"] = actions
+        if rng.random() < 0.05:
+            stmt["NotResource"] = _resource(rng, actions) if rng.random() < 0.7 else _secret_arn(rng)
+        else:
+            stmt["Resource"] = _resource(rng, actions)
+        if rng.random() < 0.40:
+            stmt["Condition"] = _identity_condition(rng)
+        statements.append(_maybe_sid(rng, stmt, index))
+    return _wrap(rng, statements)
+
+
+def _external_id(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.40:
+        return "%08x-%04x-%04x-%04x-%012x" % tuple(rng.getrandbits(b) for b in (32, 16, 16, 16, 48))
+    if roll < 0.55:
+        return "".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(16, 40)))
+    if roll < 0.70:
+        return rng.choice(("abc", "1234", "secret", "test", "external-id", "0000000000"))  # short/guessable
+    if roll < 0.80:
+        return rng.choice(("*", "tenant-*", "acme-????", "*-prod"))                      # wildcards
+    if roll < 0.90:
+        return f"{rng.choice(ACCOUNTS)}"
+    return "${aws:PrincipalTag/tenant}"
+
+
+def _principal(rng: random.Random):
+    roll = rng.random()
+    account = rng.choice(ACCOUNTS)
+    if roll < 0.30:
+        value: object = f"arn:aws:iam::{account}:user/{rng.choice(('catalog-secrets-reader', 'saas', 'ci-bot'))}"
+    elif roll < 0.45:
+        value = account                                      # bare account id
+    elif roll < 0.55:
+        value = f"arn:aws:iam::{account}:root"
+    elif roll < 0.63:
+        value = f"arn:aws:iam::{account}:role/{rng.choice(('app-1', 'saas-connector', 'admin'))}"
+    elif roll < 0.70:
+        return "*"
+    elif roll < 0.75:
+        value = "*"
+    elif roll < 0.90:
+        svc = [rng.choice(SERVICES) for _ in range(rng.randint(1, 2))]
+        return {"Service": svc[0] if len(svc) == 1 else svc}
+    elif roll < 0.95:
+        return {"Federated": rng.choice(("cognito-identity.amazonaws.com",
+                                         f"arn:aws:iam::{account}:saml-provider/okta",
+                                         f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"))}
+    else:                                                    # several principals of several kinds
+        return {"AWS": [f"arn:aws:iam::{a}:user/u{rng.randrange(9)}" for a in rng.sample(ACCOUNTS, 2)],
+                "Service": rng.choice(SERVICES)}
+    if rng.random() < 0.2:
+        value = [value, f"arn:aws:iam::{rng.choice(ACCOUNTS)}:user/other"]
+    return {"AWS": value}
+
+
+def _trust_condition(rng: random.Random) -> dict | None:
+    roll = rng.random()
+    if roll < 0.25:
+        return None
+    blocks: dict = {}
+    if roll < 0.85:
+        operator = rng.choices(("StringEquals", "StringLike", "StringEqualsIfExists", "StringLikeIfExists",
+                                "ForAnyValue:StringEquals", "StringNotEquals", "StringEqualsIgnoreCase"),
+                               weights=(10, 4, 2, 1, 1, 1, 1))[0]
+        key = rng.choice(("sts:ExternalId", "sts:ExternalId", "sts:ExternalId", "sts:externalid"))
+        ext = _external_id(rng)
+        blocks[operator] = {key: ext if rng.random() < 0.85 else [ext, _external_id(rng)]}
+    extra = rng.random()
+    if extra < 0.15:
+        blocks.setdefault("Bool", {})["aws:MultiFactorAuthPresent"] = rng.choice(("true", "false"))
+    elif extra < 0.25:
+        blocks.setdefault("StringEquals", {})["aws:SourceAccount"] = rng.choice(ACCOUNTS)
+    elif extra < 0.32:
+        blocks.setdefault("ArnEquals", {})["aws:PrincipalArn"] = \
+            f"arn:aws:iam::{rng.choice(ACCOUNTS)}:user/catalog-secrets-reader"
+    elif extra < 0.38:
+        blocks.setdefault("IpAddress", {})["aws:SourceIp"] = _values(rng, ("198.51.100.0/24", "10.1.0.0/16"))
+    elif extra < 0.42:
+        blocks.setdefault("ForAnyValue:StringLike", {})["aws:PrincipalTag/team"] = "*"
+    return blocks or None
+
+
+def trust_policy(rng: random.Random) -> dict:
+    statements = []
+    n = rng.choices(range(1, 13), weights=(40, 20, 10, 7, 5, 4, 3, 3, 2, 2, 2, 2))[0]
+    for index in range(n):
+        effect = "Deny" if rng.random() < 0.08 else "Allow"
+        stmt: dict = {"Effect": effect}
+        if rng.random() < 0.04:
+            stmt["NotPrincipal"] = {"AWS": f"arn:aws:iam::{rng.choice(ACCOUNTS)}:user/catalog-secrets-reader"}
+        else:
+            stmt["Principal"] = _principal(rng)
+        stmt["NotAction" if rng.random() < 0.03 else "Action"] = _actions(rng, TRUST_ACTIONS, 3)
+        condition = _trust_condition(rng)
+        if condition:
+            stmt["Condition"] = condition
+        statements.append(_maybe_sid(rng, stmt, index))
+    return _wrap(rng, statements)
+
+
+def _wrap(rng: random.Random, statements: list) -> dict:
+    roll = rng.random()
+    doc: dict = {}
+    if roll < 0.03:
+        pass                                      # no Version (legal, POLICY-001 medium)
+    elif roll < 0.06:
+        doc["Version"] = "2008-10-17"
+    else:
+        doc["Version"] = "2012-10-17"
+    if rng.random() < 0.1:
+        doc["Id"] = f"policy-{rng.getrandbits(32):08x}"
+    doc["Statement"] = statements[0] if len(statements) == 1 and rng.random() < 0.25 else statements
+    return doc
+
+
+# A deliberately small YAML emitter (block style), so the benchmark process does not import
+# PyYAML before the cold lint run. Scalars are written plain when that is unambiguous, else as
+# JSON strings (valid YAML double-quoted scalars).
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9:/_.\-]*$")
+_YAML_RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+
+
+def _yaml_scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    if _PLAIN.match(text) and text.lower() not in _YAML_RESERVED and ": " not in text and not text.endswith(":"):
+        return text
+    return json.dumps(text)
+
+
+def to_yaml(value, indent: int = 0) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{_yaml_scalar(key)}:")
+                lines.extend(to_yaml(item, indent + 2))
+            else:
+                lines.append(f"{pad}{_yaml_scalar(key)}: {_yaml_inline(item)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item:
+                inner = to_yaml(item, indent + 2)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines.extend(inner[1:])
+            else:
+                lines.append(f"{pad}- {_yaml_inline(item)}")
+    else:
+        lines.append(pad + _yaml_scalar(value))
+    return lines
+
+
+def _yaml_inline(value) -> str:
+    if isinstance(value, dict):
+        return "{}" if not value else json.dumps(value)
+    if isinstance(value, list):
+        return "[]" if not value else json.dumps(value)
+    return _yaml_scalar(value)
+
+
+MALFORMED_KINDS = ("truncated-json", "trailing-comma", "top-level-list", "statement-string",
+                   "bad-effect", "action-and-notaction", "empty-file", "unknown-operator",
+                   "bad-yaml", "bad-version-and-key")
+
+
+def malformed_file(rng: random.Random, kind: str) -> tuple[str, str]:
+    """(suffix, text) of a document that fails to decode or that IAM would reject."""
+    base = identity_policy(rng) if rng.random() < 0.5 else trust_policy(rng)
+    text = json.dumps(base, indent=2)
+    if kind == "truncated-json":
+        return ".json", text[: rng.randint(5, max(6, len(text) - 5))]
+    if kind == "trailing-comma":
+        return ".json", text.rstrip().rstrip("}").rstrip() + ",\n}"
+    if kind == "top-level-list":
+        return ".json", json.dumps([base])
+    if kind == "statement-string":
+        return ".json", json.dumps({"Version": "2012-10-17", "Statement": "Allow everything"})
+    if kind == "bad-effect":
+        return ".json", json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Permit", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    if kind == "action-and-notaction":
+        return ".json", json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "NotAction": "iam:*", "Resource": "*"}]})
+    if kind == "empty-file":
+        return ".json", ""
+    if kind == "unknown-operator":
+        return ".json", json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ACCOUNTS[0]}, "Action": "sts:AssumeRole",
+             "Condition": {"StringEqualz": {"sts:ExternalId": "abc"}}}]})
+    if kind == "bad-yaml":
+        return ".yaml", "Version: \"2012-10-17\"\nStatement:\n  - Effect: Allow\n\t Action: [s3:GetObject\n"
+    if kind == "bad-version-and-key":
+        return ".json", json.dumps({"Version": "2020-01-01", "Statment": base.get("Statement")})
+    raise ValueError(kind)
+
+
+@dataclass
+class CorpusFile:
+    path: Path
+    kind: str             # identity | trust | malformed
+    fmt: str              # json | yaml
+    malformed: str | None = None
+
+    @property
+    def comparable(self) -> bool:
+        """Used in the parliament comparison: well-formed JSON only."""
+        return self.fmt == "json" and self.malformed is None
+
+
+def generate_corpus(directory: Path, count: int, seed: int) -> list[CorpusFile]:
+    rng = random.Random(seed)
+    indices = list(range(count))
+    n_malformed = round(count * MALFORMED_SHARE)
+    n_yaml = round(count * YAML_SHARE)
+    chosen = rng.sample(indices, n_malformed + n_yaml)
+    malformed_at = {i: MALFORMED_KINDS[k % len(MALFORMED_KINDS)] for k, i in enumerate(chosen[:n_malformed])}
+    yaml_at = set(chosen[n_malformed:])
+    width = len(str(count))
+    corpus = []
+    for i in range(count):
+        if i in malformed_at:
+            kind = malformed_at[i]
+            suffix, text = malformed_file(rng, kind)
+            name = f"p{i:0{width}d}-malformed-{kind}{suffix}"
+            entry = CorpusFile(directory / name, "malformed", suffix.lstrip("."), kind)
+        else:
+            kind = "identity" if rng.random() < IDENTITY_SHARE else "trust"
+            doc = identity_policy(rng) if kind == "identity" else trust_policy(rng)
+            if i in yaml_at:
+                suffix = rng.choice((".yaml", ".yml"))
+                header = "# generated by benchmarks/lint_bench.py\n" if rng.random() < 0.5 else ""
+                text = header + "\n".join(to_yaml(doc)) + "\n"
+            else:
+                suffix = ".json"
+                text = json.dumps(doc, indent=rng.choice((2, 4, None)), sort_keys=rng.random() < 0.1)
+            name = f"p{i:0{width}d}-{kind}{suffix}"
+            entry = CorpusFile(directory / name, kind, "yaml" if suffix != ".json" else "json")
+        entry.path.write_text(text, encoding="utf-8")
+        corpus.append(entry)
+    # MANIFEST.tsv is not a policy suffix, so `lint DIR` ignores it.
+    with open(directory / "MANIFEST.tsv", "w", encoding="utf-8") as manifest:
+        manifest.write("file\tkind\tformat\tmalformed\n")
+        for entry in corpus:
+            manifest.write(f"{entry.path.name}\t{entry.kind}\t{entry.fmt}\t{entry.malformed or ''}\n")
+    return corpus
+
+
+def corpus_digest(corpus: list[CorpusFile]) -> str:
+    digest = hashlib.sha256()
+    for entry in corpus:
+        digest.update(entry.path.name.encode() + b"\0" + entry.path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------------
+
+def lint_in_process(files) -> list:
+    from auditor.lint import lint_documents, read_document
+
+    return list(lint_documents(read_document(p) for p in files))
+
+
+def time_runs(fn, repeat: int) -> tuple[float, list[float], object]:
+    """(first/cold seconds, the `repeat` warm timings, result of the last run)."""
+    start = time.perf_counter()
+    result = fn()
+    cold = time.perf_counter() - start
+    warm = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        warm.append(time.perf_counter() - start)
+    return cold, warm, result
+
+
+def peak_traced(fn) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _maxrss_bytes(ru_maxrss: int) -> int:
+    return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
+
+
+def run_process(argv: list[str], env: dict, cwd: Path, stdout=subprocess.DEVNULL) -> tuple[float, int, int, str]:
+    """(wall seconds, exit code, peak RSS bytes of that child, stderr) of one process run."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err, env=env, cwd=cwd)
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            rss = _maxrss_bytes(usage.ru_maxrss)
+        else:  # pragma: no cover - no wait4 (Windows): no per-child RSS
+            proc.wait()
+            elapsed = time.perf_counter() - start
+            rss = 0
+        err.seek(0)
+        return elapsed, proc.returncode, rss, err.read().decode(errors="replace")[-2000:]
+
+
+def child_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env.pop("AWS_PROFILE", None)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def startup_times(commands: dict[str, list[str]], rounds: int, env: dict) -> dict[str, dict]:
+    """Median/min wall ms per command; one discarded warm-up each, then rounds interleaved."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    codes: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for name, argv in commands.items():
+        _, codes[name], _, errors[name] = run_process(argv, env, ROOT)
+    for _ in range(rounds):
+        for name, argv in commands.items():
+            elapsed, code, _, err = run_process(argv, env, ROOT)
+            samples[name].append(elapsed * 1000)
+            codes[name] = code if code else codes[name]
+            errors[name] = err or errors[name]
+    return {name: {"median_ms": statistics.median(s), "min_ms": min(s), "max_ms": max(s),
+                   "exit_code": codes[name], "stderr": errors[name] if codes[name] else "",
+                   "argv": commands[name]}
+            for name, s in samples.items()}
+
+
+def parliament_run(texts: list[str]) -> tuple[int, dict[str, int], int]:
+    """Analyze each text; (policies analysed, exceptions by type, findings)."""
+    import parliament
+
+    failures: dict[str, int] = {}
+    findings = 0
+    ok = 0
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for text in texts:
+            try:
+                policy = parliament.analyze_policy_string(text)
+                findings += len(policy.findings)
+                ok += 1
+            except Exception as error:  # noqa: BLE001 - parliament raises on documents it dislikes
+                failures[type(error).__name__] = failures.get(type(error).__name__, 0) + 1
+    return ok, failures, findings
+
+
+def read_texts(files) -> list[str]:
+    return [Path(p).read_text(encoding="utf-8-sig") for p in files]
+
+
+def status_counts(results) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def profile(files, top: int) -> str:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    lint_in_process(files)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Reporting helpers
+# --------------------------------------------------------------------------------------------
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def git_state() -> dict:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+        return {"commit": head or None, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+@dataclass
+class Figures:
+    environment: dict = field(default_factory=dict)
+    corpus: dict = field(default_factory=dict)
+    in_process: dict = field(default_factory=dict)
+    whole_process: dict = field(default_factory=dict)
+    startup: dict = field(default_factory=dict)
+    parliament: dict = field(default_factory=dict)
+    targets: list = field(default_factory=list)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=2000, help="policies in the corpus (default 2000)")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--keep", metavar="DIR", help="write the corpus to DIR (kept) instead of a temp dir")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs after the warm-up (default 3)")
+    parser.add_argument("--startup-rounds", type=int, default=STARTUP_ROUNDS,
+                        help=f"runs per start-up command (default {STARTUP_ROUNDS}; median reported)")
+    parser.add_argument("--no-parliament", action="store_true", help="skip the parliament comparison")
+    parser.add_argument("--profile", type=int, nargs="?", const=15, default=0, metavar="N",
+                        help="cProfile one warm in-process lint; print the top N functions (default 15)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    if args.count < 1 or args.repeat < 1 or args.startup_rounds < 1:
+        parser.error("--count, --repeat and --startup-rounds must be positive")
+
+    figures = Figures()
+    import auditor
+
+    figures.environment = {
+        "python": platform.python_version(), "implementation": platform.python_implementation(),
+        "platform": platform.platform(), "cpu": cpu_model(), "cpus": os.cpu_count(),
+        "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "iam_auditor": auditor.__version__, **{f"git_{k}": v for k, v in git_state().items()},
+    }
+    print(f"iam-auditor {auditor.__version__} ({figures.environment['git_commit']}"
+          f"{', dirty tree' if figures.environment['git_dirty'] else ''}) | Python "
+          f"{figures.environment['python']} | {figures.environment['cpu']} x{os.cpu_count()}")
+
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            corpus_dir = Path(args.keep).resolve()
+            if corpus_dir.exists() and any(corpus_dir.iterdir()):
+                parser.error(f"--keep {args.keep}: directory exists and is not empty")
+            corpus_dir.mkdir(parents=True, exist_ok=True)
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lint-bench-")))
+        else:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lint-bench-")))
+            corpus_dir = scratch / "corpus"
+            corpus_dir.mkdir()
+
+        # 1. corpus ---------------------------------------------------------------------------
+        start = time.perf_counter()
+        corpus = generate_corpus(corpus_dir, args.count, args.seed)
+        kinds = {k: sum(1 for c in corpus if c.kind == k) for k in ("identity", "trust", "malformed")}
+        figures.corpus = {
+            "count": len(corpus), "seed": args.seed, "digest": corpus_digest(corpus),
+            **kinds, "yaml": sum(1 for c in corpus if c.fmt == "yaml"),
+            "bytes": sum(c.path.stat().st_size for c in corpus),
+            "dir": str(corpus_dir) if args.keep else None,
+            "generation_s": round(time.perf_counter() - start, 3),
+        }
+        c = figures.corpus
+        print(f"\ncorpus: {c['count']} files (identity {c['identity']}, trust {c['trust']}, malformed "
+              f"{c['malformed']}, YAML {c['yaml']}), {c['bytes'] / 1024:.0f} KiB, seed {args.seed}, "
+              f"digest {c['digest']}" + (f", kept in {corpus_dir}" if args.keep else ""))
+
+        from auditor.lint import discover
+
+        files = discover([str(corpus_dir)])
+        assert len(files) == len(corpus), (len(files), len(corpus))
+        comparable = [c.path for c in corpus if c.comparable]
+
+        # 2. in-process -------------------------------------------------------------------------
+        yaml_preloaded = "yaml" in sys.modules
+        cold, warm, results = time_runs(lambda: lint_in_process(files), args.repeat)
+        best = min(warm)
+        peak = peak_traced(lambda: lint_in_process(files))
+        figures.in_process = {
+            "files": len(files), "results": len(results), "statuses": status_counts(results),
+            "cold_s": cold, "warm_s": warm, "best_s": best, "median_s": statistics.median(warm),
+            "policies_per_s": len(files) / best, "cold_policies_per_s": len(files) / cold,
+            "us_per_policy": best / len(files) * 1e6, "tracemalloc_peak_bytes": peak,
+            "yaml_imported_before_cold_run": yaml_preloaded,
+        }
+        ip = figures.in_process
+        print(f"\nin-process  lint_documents(read_document(p) for p in files), {len(files)} files")
+        print(f"  cold (first) run  {cold * 1000:8.1f} ms   {ip['cold_policies_per_s']:9,.0f} policies/s"
+              "   (includes importing the rules and PyYAML)")
+        print(f"  warm best of {args.repeat}   {best * 1000:8.1f} ms   {ip['policies_per_s']:9,.0f} policies/s"
+              f"   ({ip['us_per_policy']:.0f} µs/policy; runs "
+              + ", ".join(f"{w * 1000:.0f}" for w in warm) + " ms)")
+        print(f"  tracemalloc peak  {mib(peak)}   results {len(results):,}  {ip['statuses']}")
+
+        # subset of the parliament comparison, measured before parliament is imported
+        sub_cold, sub_warm, sub_results = time_runs(lambda: lint_in_process(comparable), args.repeat)
+        subset_rate = len(comparable) / min(sub_warm)
+
+        if args.profile:
+            print(f"\ncProfile of one warm in-process lint (top {args.profile}):")
+            text = profile(files, args.profile)
+            print("\n".join(line for line in text.splitlines() if line.strip()))
+
+        # 3. whole process -------------------------------------------------------------------
+        env = child_env()
+        report_path = scratch / "report.json"
+        lint_argv = [sys.executable, "-m", "auditor", "lint", str(corpus_dir), "--format", "json",
+                     "-o", str(report_path)]
+        runs = [run_process(lint_argv, env, ROOT) for _ in range(args.repeat)]
+        codes = sorted({r[1] for r in runs})
+        walls = [r[0] for r in runs]
+        report_results = None
+        try:
+            report_results = json.loads(report_path.read_text())["summary"]["results"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        figures.whole_process = {
+            "argv": lint_argv, "exit_codes": codes, "wall_s": walls, "best_s": min(walls),
+            "median_s": statistics.median(walls), "policies_per_s": len(files) / min(walls),
+            "max_rss_bytes": max(r[2] for r in runs), "report_results": report_results,
+            "report_matches_in_process": report_results == len(results),
+            "stderr": next((r[3] for r in runs if r[1] not in (0, 1)), ""),
+        }
+        wp = figures.whole_process
+        print(f"\nwhole process  python -m auditor lint DIR --format json -o FILE  ({args.repeat} runs)")
+        print(f"  wall best {wp['best_s'] * 1000:.0f} ms, median {wp['median_s'] * 1000:.0f} ms   "
+              f"{wp['policies_per_s']:,.0f} policies/s   peak RSS {mib(wp['max_rss_bytes'])}   "
+              f"exit {codes} (1 expected)")
+        if report_results is not None and report_results != len(results):
+            print(f"  WARNING: the report has {report_results} results, in-process gave {len(results)}")
+        if wp["stderr"]:
+            print("  stderr: " + wp["stderr"].strip().replace("\n", "\n          "))
+
+        # 4. start-up --------------------------------------------------------------------------
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "python -m auditor --version": [sys.executable, "-m", "auditor", "--version"],
+            "python -m auditor rules --format json": [sys.executable, "-m", "auditor", "rules", "--format", "json"],
+        }
+        script = shutil.which("iam-auditor")
+        if script:
+            commands["iam-auditor --version"] = [script, "--version"]
+            commands["iam-auditor rules --format json"] = [script, "rules", "--format", "json"]
+        figures.startup = startup_times(commands, args.startup_rounds, env)
+        baseline = figures.startup["python -c pass"]["median_ms"]
+        print(f"\nstart-up (median of {args.startup_rounds}, after one warm-up; ms)"
+              + ("" if script else "   [iam-auditor console script not on PATH: skipped]"))
+        for name, s in figures.startup.items():
+            over = "" if name == "python -c pass" else f"   (+{s['median_ms'] - baseline:.0f} over python -c pass)"
+            bad = f"   EXIT {s['exit_code']}: {s['stderr'].strip()[:200]}" if s["exit_code"] else ""
+            print(f"  {name:40s} {s['median_ms']:7.1f}  (min {s['min_ms']:.1f}, max {s['max_ms']:.1f}){over}{bad}")
+
+        # 5. parliament ------------------------------------------------------------------------
+        ratio = None
+        if args.no_parliament:
+            figures.parliament = {"available": False, "reason": "--no-parliament"}
+        else:
+            start = time.perf_counter()
+            try:
+                import parliament  # noqa: F401 - benchmark-only comparison, never a dependency
+                available, reason = True, None
+            except Exception as error:  # noqa: BLE001 - missing or broken: skip the comparison
+                available, reason = False, f"{type(error).__name__}: {error}"
+            import_s = time.perf_counter() - start
+            if not available:
+                figures.parliament = {"available": False, "reason": reason}
+                print(f"\nparliament: not importable ({reason}); comparison skipped")
+            else:
+                from importlib.metadata import PackageNotFoundError, version
+
+                try:
+                    pversion = version("parliament")
+                except PackageNotFoundError:
+                    pversion = "?"
+                p_cold, p_warm, (p_ok, p_fail, p_findings) = time_runs(
+                    lambda: parliament_run(read_texts(comparable)), args.repeat)
+                p_rate = len(comparable) / min(p_warm)
+                ratio = subset_rate / p_rate
+                figures.parliament = {
+                    "available": True, "version": pversion, "import_s": import_s,
+                    "files": len(comparable), "analysed": p_ok, "exceptions": p_fail,
+                    "findings": p_findings, "cold_s": p_cold, "warm_s": p_warm, "best_s": min(p_warm),
+                    "policies_per_s": p_rate,
+                    "iam_auditor_subset": {"cold_s": sub_cold, "warm_s": sub_warm, "best_s": min(sub_warm),
+                                           "policies_per_s": subset_rate, "results": len(sub_results)},
+                    "ratio": ratio,
+                }
+                print(f"\nparliament {pversion} vs iam-auditor, in-process, same {len(comparable)} well-formed "
+                      f"JSON files (YAML and malformed excluded), file read included, best of {args.repeat}")
+                print(f"  parliament   {min(p_warm) * 1000:8.1f} ms   {p_rate:9,.0f} policies/s   "
+                      f"(import {import_s * 1000:.0f} ms; {p_ok} analysed, exceptions {p_fail or 'none'}, "
+                      f"{p_findings} findings)")
+                print(f"  iam-auditor  {min(sub_warm) * 1000:8.1f} ms   {subset_rate:9,.0f} policies/s")
+                print(f"  ratio iam-auditor/parliament = {ratio:.1f}x")
+
+        # 6. summary ----------------------------------------------------------------------------
+        version_ms = figures.startup["python -m auditor --version"]["median_ms"]
+        rules_ms = figures.startup["python -m auditor rules --format json"]["median_ms"]
+        targets = [
+            ("in-process throughput vs parliament", f"{ratio:.1f}x" if ratio is not None else "n/a",
+             f">= {TARGET_RATIO_VS_PARLIAMENT:g}x", None if ratio is None else ratio >= TARGET_RATIO_VS_PARLIAMENT),
+            ("start-up: python -m auditor --version", f"{version_ms:.0f} ms", f"< {TARGET_STARTUP_MS:g} ms",
+             version_ms < TARGET_STARTUP_MS),
+            ("start-up: python -m auditor rules --format json", f"{rules_ms:.0f} ms", f"< {TARGET_STARTUP_MS:g} ms",
+             rules_ms < TARGET_STARTUP_MS),
+        ]
+        if script:
+            for name in ("iam-auditor --version", "iam-auditor rules --format json"):
+                ms = figures.startup[name]["median_ms"]
+                targets.append((f"start-up: {name}", f"{ms:.0f} ms", f"< {TARGET_STARTUP_MS:g} ms",
+                                ms < TARGET_STARTUP_MS))
+        figures.targets = [{"name": n, "value": v, "target": t, "verdict": verdict(ok)} for n, v, t, ok in targets]
+
+        info = [
+            ("corpus", f"{len(files)} files, seed {args.seed}, digest {figures.corpus['digest']}"),
+            ("in-process warm (best)", f"{ip['policies_per_s']:,.0f} policies/s  ({best * 1000:.0f} ms)"),
+            ("in-process cold (first run)", f"{ip['cold_policies_per_s']:,.0f} policies/s  ({cold * 1000:.0f} ms)"),
+            ("in-process tracemalloc peak", mib(peak)),
+            ("whole process (best)", f"{wp['policies_per_s']:,.0f} policies/s  ({wp['best_s'] * 1000:.0f} ms, exit "
+                                     f"{'/'.join(map(str, codes))})"),
+            ("whole process peak RSS", mib(wp["max_rss_bytes"])),
+            ("start-up: python -c pass", f"{baseline:.0f} ms"),
+        ]
+        if figures.parliament.get("available"):
+            info.append(("parliament (same subset)", f"{figures.parliament['policies_per_s']:,.0f} policies/s"))
+            info.append(("iam-auditor (same subset)", f"{subset_rate:,.0f} policies/s"))
+        width = max(len(n) for n, *_ in info + targets) + 2
+        print("\n" + "=" * (width + 40))
+        print("summary")
+        for name, value in info:
+            print(f"  {name:<{width}}{value}")
+        print(f"  {'target':<{width}}{'value':<14}{'goal':<12}verdict")
+        for name, value, goal, ok in targets:
+            print(f"  {name:<{width}}{value:<14}{goal:<12}{verdict(ok)}")
+        print("=" * (width + 40))
+
+        if args.json:
+            Path(args.json).write_text(json.dumps(asdict(figures), indent=2, default=str) + "\n")
+            print(f"figures written to {args.json}")
+
+    missed = any(t["verdict"] == "MISS" for t in figures.targets)
+    process_broken = any(code not in (0, 1) for code in figures.whole_process["exit_codes"])
+    return 1 if process_broken or (args.strict and missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Helpers shared by the KEY rules: the user's access keys and their timestamps."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from auditor.scan_view import Unavailable
+from auditor.snapshot import NO_SUCH_ENTITY, AccessKey, CallError
+
+from ._common import location
+
+LAST_USED_OPERATION = "iam:GetAccessKeyLastUsed"
+
+
+def listed_keys(view) -> tuple[AccessKey, ...]:
+    """The user's access keys as iam:ListAccessKeys returned them.
+
+    Unlike `ProfileView.access_keys()`, a denied iam:GetAccessKeyLastUsed does not make the keys
+    unavailable: only the rules that read `last_used` need it (see `last_used_error`).
+    """
+    user = view.require_user("iam:ListAccessKeys", what="the user's access keys")
+    if user.access_keys is None:
+        raise Unavailable("ERROR", "the user's access keys were not collected")
+    return user.access_keys
+
+
+def last_used_error(view) -> CallError | None:
+    """The first failure of iam:GetAccessKeyLastUsed for the user (its `last_used` is unknown)."""
+    for error in view.user.errors if view.user is not None else ():
+        if error.operation == LAST_USED_OPERATION and error.kind != NO_SUCH_ENTITY:
+            return error
+    return None
+
+
+def is_active(key: AccessKey) -> bool:
+    return str(key.status).lower() == "active"
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 timestamp (possibly ending in Z) as an aware UTC datetime; None if unreadable."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def key_location(key_id: str) -> dict:
+    return location("access-keys", key=key_id)
+
+
+def day(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d")
