@@ -229,6 +229,9 @@ def _parse_yaml(path: str, text: str) -> Any:
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
         raise UsageError(_one_line(f"{path}: invalid YAML{where}: {problem}")) from None
+    except yaml.reader.ReaderError as exc:
+        raise UsageError(_one_line(f"{path}: invalid YAML at character {exc.position}: "
+                                   f"{exc.reason}")) from None
     except yaml.YAMLError as exc:
         raise UsageError(_one_line(f"{path}: invalid YAML: {exc}")) from None
     except (ValueError, TypeError, RecursionError) as exc:
@@ -354,6 +357,8 @@ class _Validator:
                                        "(like TRUST-005)")
             rule_id = rule.strip().upper()
             key = f"severity.{rule_id}"
+            if rule_id in overrides:
+                raise self.fail(where, f"key {key!r} is given twice")
             text = self.string(level, key, where)
             if text.strip().lower() not in SEVERITY_LEVELS:
                 raise self.fail(where, f"key '{key}' must be one of {', '.join(SEVERITY_LEVELS)} "

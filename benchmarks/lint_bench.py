@@ -461,17 +461,30 @@ def lint_in_process(files) -> list:
     return list(lint_documents(read_document(p) for p in files))
 
 
-def time_runs(fn, repeat: int) -> tuple[float, list[float], object]:
-    """(first/cold seconds, the `repeat` warm timings, result of the last run)."""
-    start = time.perf_counter()
+@dataclass
+class Run:
+    wall: float           # seconds, time.perf_counter
+    cpu: float            # seconds of CPU used (this process, or the child's user+sys)
+
+
+def timed(fn) -> tuple[Run, object]:
+    wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    cold = time.perf_counter() - start
+    return Run(time.perf_counter() - wall, time.process_time() - cpu), result
+
+
+def time_runs(fn, repeat: int) -> tuple[Run, list[Run], object]:
+    """(the first, cold run; the `repeat` warm runs after it; the last run's result)."""
+    cold, result = timed(fn)
     warm = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        warm.append(time.perf_counter() - start)
+        run, result = timed(fn)
+        warm.append(run)
     return cold, warm, result
+
+
+def best(runs: list[Run]) -> Run:
+    return Run(min(r.wall for r in runs), min(r.cpu for r in runs))
 
 
 def peak_traced(fn) -> int:
@@ -488,8 +501,8 @@ def _maxrss_bytes(ru_maxrss: int) -> int:
     return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
 
 
-def run_process(argv: list[str], env: dict, cwd: Path, stdout=subprocess.DEVNULL) -> tuple[float, int, int, str]:
-    """(wall seconds, exit code, peak RSS bytes of that child, stderr) of one process run."""
+def run_process(argv: list[str], env: dict, cwd: Path, stdout=subprocess.DEVNULL) -> tuple[Run, int, int, str]:
+    """(wall and CPU time, exit code, peak RSS bytes of that child, stderr tail) of one run."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err, env=env, cwd=cwd)
@@ -497,40 +510,60 @@ def run_process(argv: list[str], env: dict, cwd: Path, stdout=subprocess.DEVNULL
             _, status, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
-            rss = _maxrss_bytes(usage.ru_maxrss)
-        else:  # pragma: no cover - no wait4 (Windows): no per-child RSS
+            rss, cpu = _maxrss_bytes(usage.ru_maxrss), usage.ru_utime + usage.ru_stime
+        else:  # pragma: no cover - no wait4 (Windows): no per-child RSS or CPU time
             proc.wait()
             elapsed = time.perf_counter() - start
-            rss = 0
+            rss, cpu = 0, float("nan")
         err.seek(0)
-        return elapsed, proc.returncode, rss, err.read().decode(errors="replace")[-2000:]
+        return Run(elapsed, cpu), proc.returncode, rss, err.read().decode(errors="replace")[-2000:]
 
 
-def child_env() -> dict:
+def child_env(pycache: Path | None) -> dict:
+    """Environment of the timed processes: this checkout first on the path; with `pycache`,
+    bytecode is cached there (as an installed wheel has it) instead of recompiled per run."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.pop("AWS_PROFILE", None)
     env["NO_COLOR"] = "1"
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)   # never writes __pycache__ into the checkout
     return env
 
 
+def console_script() -> tuple[str | None, str]:
+    """The `iam-auditor` script to time, and a note. A pyenv shim (a bash wrapper) is replaced
+    by the real script beside this interpreter, so the figure is the tool's, not pyenv's."""
+    found = shutil.which("iam-auditor")
+    if found is None:
+        return None, "iam-auditor console script not on PATH: skipped"
+    beside = Path(sys.executable).parent / "iam-auditor"
+    if "/shims/" in found.replace(os.sep, "/") and beside.is_file():
+        return str(beside), f"PATH has a pyenv shim ({found}); timing {beside}"
+    return found, f"timing {found}"
+
+
 def startup_times(commands: dict[str, list[str]], rounds: int, env: dict) -> dict[str, dict]:
-    """Median/min wall ms per command; one discarded warm-up each, then rounds interleaved."""
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+    """Median/min wall ms (and median CPU ms) per command; one discarded warm-up each, then
+    `rounds` rounds with the commands interleaved, so load drift hits them all alike."""
+    samples: dict[str, list[Run]] = {name: [] for name in commands}
     codes: dict[str, int] = {}
     errors: dict[str, str] = {}
     for name, argv in commands.items():
         _, codes[name], _, errors[name] = run_process(argv, env, ROOT)
     for _ in range(rounds):
         for name, argv in commands.items():
-            elapsed, code, _, err = run_process(argv, env, ROOT)
-            samples[name].append(elapsed * 1000)
-            codes[name] = code if code else codes[name]
+            run, code, _, err = run_process(argv, env, ROOT)
+            samples[name].append(run)
+            codes[name] = code or codes[name]
             errors[name] = err or errors[name]
-    return {name: {"median_ms": statistics.median(s), "min_ms": min(s), "max_ms": max(s),
+    return {name: {"median_ms": statistics.median(r.wall for r in runs) * 1000,
+                   "min_ms": min(r.wall for r in runs) * 1000, "max_ms": max(r.wall for r in runs) * 1000,
+                   "cpu_median_ms": statistics.median(r.cpu for r in runs) * 1000,
                    "exit_code": codes[name], "stderr": errors[name] if codes[name] else "",
                    "argv": commands[name]}
-            for name, s in samples.items()}
+            for name, runs in samples.items()}
 
 
 def parliament_run(texts: list[str]) -> tuple[int, dict[str, int], int]:
@@ -621,6 +654,7 @@ class Figures:
     startup: dict = field(default_factory=dict)
     parliament: dict = field(default_factory=dict)
     targets: list = field(default_factory=list)
+    profile: str | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -634,6 +668,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup-rounds", type=int, default=STARTUP_ROUNDS,
                         help=f"runs per start-up command (default {STARTUP_ROUNDS}; median reported)")
     parser.add_argument("--no-parliament", action="store_true", help="skip the parliament comparison")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="run the timed processes with the inherited environment (e.g. "
+                             "PYTHONDONTWRITEBYTECODE=1: every run recompiles the auditor) instead "
+                             "of caching bytecode in a temp PYTHONPYCACHEPREFIX")
     parser.add_argument("--profile", type=int, nargs="?", const=15, default=0, metavar="N",
                         help="cProfile one warm in-process lint; print the top N functions (default 15)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -649,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
         "platform": platform.platform(), "cpu": cpu_model(), "cpus": os.cpu_count(),
         "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "iam_auditor": auditor.__version__, **{f"git_{k}": v for k, v in git_state().items()},
+        "inherited_PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE"),
+        "bytecode_cache_for_processes": not args.no_bytecode_cache,
     }
     print(f"iam-auditor {auditor.__version__} ({figures.environment['git_commit']}"
           f"{', dirty tree' if figures.environment['git_dirty'] else ''}) | Python "
@@ -703,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
         ip = figures.in_process
         print(f"\nin-process  lint_documents(read_document(p) for p in files), {len(files)} files")
         print(f"  cold (first) run  {cold * 1000:8.1f} ms   {ip['cold_policies_per_s']:9,.0f} policies/s"
-              "   (includes importing the rules and PyYAML)")
+              "   (includes importing the rules" + ("" if yaml_preloaded else " and PyYAML") + ")")
         print(f"  warm best of {args.repeat}   {best * 1000:8.1f} ms   {ip['policies_per_s']:9,.0f} policies/s"
               f"   ({ip['us_per_policy']:.0f} µs/policy; runs "
               + ", ".join(f"{w * 1000:.0f}" for w in warm) + " ms)")
@@ -716,10 +756,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             print(f"\ncProfile of one warm in-process lint (top {args.profile}):")
             text = profile(files, args.profile)
+            figures.profile = text
             print("\n".join(line for line in text.splitlines() if line.strip()))
 
         # 3. whole process -------------------------------------------------------------------
-        env = child_env()
+        pycache = None if args.no_bytecode_cache else scratch / "pycache"
+        env = child_env(pycache)
         report_path = scratch / "report.json"
         lint_argv = [sys.executable, "-m", "auditor", "lint", str(corpus_dir), "--format", "json",
                      "-o", str(report_path)]
@@ -754,14 +796,15 @@ def main(argv: list[str] | None = None) -> int:
             "python -m auditor --version": [sys.executable, "-m", "auditor", "--version"],
             "python -m auditor rules --format json": [sys.executable, "-m", "auditor", "rules", "--format", "json"],
         }
-        script = shutil.which("iam-auditor")
+        script, script_note = console_script()
         if script:
             commands["iam-auditor --version"] = [script, "--version"]
             commands["iam-auditor rules --format json"] = [script, "rules", "--format", "json"]
         figures.startup = startup_times(commands, args.startup_rounds, env)
         baseline = figures.startup["python -c pass"]["median_ms"]
-        print(f"\nstart-up (median of {args.startup_rounds}, after one warm-up; ms)"
-              + ("" if script else "   [iam-auditor console script not on PATH: skipped]"))
+        print(f"\nstart-up (median of {args.startup_rounds}, after one warm-up; ms; bytecode "
+              + ("as inherited" if pycache is None else "cached in a temp PYTHONPYCACHEPREFIX") + ")")
+        print(f"  [{script_note}]")
         for name, s in figures.startup.items():
             over = "" if name == "python -c pass" else f"   (+{s['median_ms'] - baseline:.0f} over python -c pass)"
             bad = f"   EXIT {s['exit_code']}: {s['stderr'].strip()[:200]}" if s["exit_code"] else ""

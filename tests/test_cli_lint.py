@@ -1,7 +1,7 @@
 """`iam-auditor lint` end to end, as a subprocess: statuses, exit codes, schema-valid output."""
 import json
 
-from conftest import EXAMPLES, run_cli
+from clitools import EXAMPLES, run_cli
 
 
 def by_file_and_rule(report):

@@ -1,9 +1,16 @@
 """POLICY-001 policy-grammar: invalid IAM grammar FAILs high; a missing or 2008-10-17 Version medium."""
-import json
+import sys
+from pathlib import Path
 
-import pytest
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:  # lint_helpers is a plain module beside this file
+    sys.path.insert(0, HERE)
 
-from lint_helpers import (ROLE, STRONG_ID, USER, allow, external_id, lint, lint_as, policy, single,
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+from lint_helpers import (ROLE, STRONG_ID, USER, allow, external_id, lint, lint_as, policy, single,  # noqa: E402
                           statuses, trust_allow)
 
 RULE = "POLICY-001"

@@ -1,12 +1,19 @@
 """auditor.policy.parse_policy: the normalized model every rule reads."""
-import json
-from urllib.parse import quote
+import sys
+from pathlib import Path
 
-import pytest
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:  # lint_helpers is a plain module beside this file
+    sys.path.insert(0, HERE)
 
-from auditor.policy import (ALLOW, DENY, IDENTITY, TRUST, Principal, detect_kind, load_document,
+import json  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+import pytest  # noqa: E402
+
+from auditor.policy import (ALLOW, DENY, IDENTITY, TRUST, Principal, detect_kind, load_document,  # noqa: E402
                             parse_operator, parse_policy, PolicyParseError)
-from lint_helpers import ROLE, ROOT_ARN, STRONG_ID, USER, allow, deny, external_id, policy, trust_allow
+from lint_helpers import ROLE, ROOT_ARN, STRONG_ID, USER, allow, deny, external_id, policy, trust_allow  # noqa: E402
 
 
 def only_statement(doc, kind=None):
