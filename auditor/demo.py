@@ -104,7 +104,13 @@ def _isolated_environment():
 
 def run_demo(severity_overrides=None):
     import boto3
-    from moto import mock_aws
+
+    try:
+        from moto import mock_aws
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError("demo needs moto: pip install 'iam-auditor[demo]'") from None
 
     from .collectors import collect
     from .config import load_config

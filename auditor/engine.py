@@ -111,6 +111,15 @@ class Result:
         }
 
 
+class Unavailable(Exception):
+    """Raised by a rule when the state it needs is missing; `status` is ERROR or SKIP."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
 CheckFn = Callable[..., Iterable[Finding]]
 
 
@@ -188,13 +197,11 @@ class Engine:
                 # Collected one by one: findings made before a failure are kept.
                 for finding in registered.checks[self.mode](target.payload, settings):
                     findings.append(finding)
+            except Unavailable as missing:
+                findings.append(Finding(missing.status, missing.message))
             except Exception as exc:  # noqa: BLE001 - a broken rule must not lose the report
-                status = getattr(exc, "status", None)
-                if status in (ERROR, SKIP):  # scan_view.Unavailable: the state it needs is missing
-                    findings.append(Finding(status, str(exc)))
-                else:
-                    findings.append(errored(f"{meta.id} could not be evaluated: internal error "
-                                            f"{type(exc).__name__}: {exc}"))
+                findings.append(errored(f"{meta.id} could not be evaluated: internal error "
+                                        f"{type(exc).__name__}: {exc}"))
             if not findings:
                 findings = [passed(f"{meta.title}: no problem found")]
             results.extend(self._result(meta, finding, target) for finding in findings)

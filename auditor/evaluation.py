@@ -52,6 +52,11 @@ class RequestContext:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     absent: frozenset[str] = frozenset()
 
+    def __post_init__(self):
+        # Condition keys are case-insensitive; the model stores them lower-cased.
+        object.__setattr__(self, "values", {k.lower(): tuple(v) for k, v in self.values.items()})
+        object.__setattr__(self, "absent", frozenset(k.lower() for k in self.absent))
+
     def lookup(self, key: str) -> tuple[str, ...] | None | bool:
         """The key's values, None when known absent, False when unknown."""
         if key in self.values:

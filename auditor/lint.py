@@ -56,6 +56,10 @@ def parse_text(text: str, display: str, *, yaml_allowed: bool) -> LintDocument:
         document = load_document(text, yaml_allowed=yaml_allowed)
     except PolicyParseError as error:
         return LintDocument(display, "policy", None, str(error))
+    if isinstance(document, str):
+        # parse_policy decodes text (API documents come URL-encoded); a file holding a JSON
+        # string is a double-encoded document, which IAM rejects.
+        document = [document]
     kind = detect_kind(document)
     return LintDocument(display, LABELS[kind], parse_policy(document, kind))
 

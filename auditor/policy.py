@@ -36,8 +36,8 @@ QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 PRINCIPAL_KINDS = {"aws": "AWS", "service": "Service", "federated": "Federated",
                    "canonicaluser": "CanonicalUser"}
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_ACTION_SHAPE = re.compile(r"^(\*|[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]*)$")
+_ACCOUNT_ID = re.compile(r"^\d{12}\Z")
+_ACTION_SHAPE = re.compile(r"^(\*|[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]*)\Z")
 _KNOWN_STATEMENT_KEYS = {"sid", "effect", "action", "notaction", "resource", "notresource",
                          "principal", "notprincipal", "condition"}
 
@@ -139,12 +139,30 @@ def load_document(text: str, *, yaml_allowed: bool = False) -> Any:
     import yaml  # imported lazily: only YAML files need it
 
     try:
-        return yaml.safe_load(stripped)
+        return yaml.load(stripped, Loader=_yaml_loader())
     except yaml.YAMLError as yaml_error:
         mark = getattr(yaml_error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(yaml_error, "problem", None) or "malformed YAML"
         raise PolicyParseError(f"not valid YAML{where}: {problem}") from None
+
+
+_YAML_LOADER = None
+
+
+def _yaml_loader():
+    """libyaml's safe loader when present (≈10x faster), reading dates as text: an unquoted
+    `Version: 2012-10-17` is the policy language version, not a date."""
+    global _YAML_LOADER
+    if _YAML_LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader = type("PolicyLoader", (base,), {})
+        loader.add_constructor("tag:yaml.org,2002:timestamp",
+                               lambda self, node: self.construct_scalar(node))
+        _YAML_LOADER = loader
+    return _YAML_LOADER
 
 
 def detect_kind(document: Any) -> str:

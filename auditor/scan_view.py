@@ -15,13 +15,7 @@ from .settings import Settings
 from .snapshot import NO_SUCH_ENTITY, CallError, NamedPolicy, RoleState, UserState
 
 
-class Unavailable(Exception):
-    """The state a rule needs is missing; `status` is ERROR or SKIP."""
-
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+from .engine import Unavailable  # noqa: E402 - re-exported for rules
 
 
 @dataclass(frozen=True)
@@ -31,16 +25,17 @@ class Document:
     source: NamedPolicy | None = None
 
 
-_PARSED: dict[int, Policy] = {}
+_PARSED: dict[tuple[int, str], tuple[Any, Policy]] = {}
 
 
 def _parse(named: NamedPolicy | None, raw: Any, kind: str) -> Policy:
-    # Cache by identity of the raw document: entities (and so documents) are shared by profiles.
-    key = id(raw)
+    """Parse once per document: entities (and so documents) are shared by profiles and rules.
+    The cache holds the raw document too, so its id cannot be reused by another object."""
+    key = (id(raw), kind)
     cached = _PARSED.get(key)
-    if cached is None or cached.kind != kind:
-        cached = _PARSED[key] = parse_policy(raw, kind)
-    return cached
+    if cached is None or cached[0] is not raw:
+        cached = _PARSED[key] = (raw, parse_policy(raw, kind))
+    return cached[1]
 
 
 def _label(named: NamedPolicy) -> str:

@@ -12,7 +12,7 @@ SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGet
 ASSUME_ROLE = "sts:AssumeRole"
 EXTERNAL_ID_KEY = "sts:externalid"
 # A secret ARN ends with "-" and six random characters; "-??????" pins one secret by name.
-_PINNED_SECRET_SUFFIX = re.compile(r"-\?{6}$")
+_PINNED_SECRET_SUFFIX = re.compile(r"-\?{6}\Z")
 
 
 @dataclass(frozen=True)

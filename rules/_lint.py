@@ -13,6 +13,8 @@ def _only(kind: str):
         def wrapper(doc, settings):
             if doc.error is not None:
                 return [skipped(f"{doc.label} could not be read (see POLICY-001)")]
+            if not doc.policy.statements and not doc.policy.is_valid:
+                return [skipped(f"{doc.label} is not a valid policy document (see POLICY-001)")]
             if doc.policy.kind != kind:
                 article = "an" if doc.policy.kind == IDENTITY else "a"
                 return [skipped(f"applies to {kind} policies; this is {article} {doc.policy.kind} policy")]

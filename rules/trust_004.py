@@ -21,7 +21,7 @@ META = RuleMeta(
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, unique per integration.",
 )
 
-_FORMAT = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
+_FORMAT = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}\Z")
 
 
 def weaknesses(value: str, min_length: int) -> list[tuple[str, str]]:
@@ -45,14 +45,16 @@ def trust_policy_values(document):
     """(statement, condition, value) for each literal external ID in the trust policy."""
     for statement in assume_allows(document.policy):
         for condition in statement.conditions_on(EXTERNAL_ID_KEY):
-            for value in condition.values:
-                if condition.operator == "StringLike" and has_wildcard(value):
+            if not condition.operator.startswith("String"):
+                continue  # Null's true/false and the like are no IDs: TRUST-003 reports them
+            for index, value in enumerate(condition.values):
+                if "Like" in condition.operator and has_wildcard(value):
                     continue  # a pattern, not an ID: TRUST-003 reports it
-                yield statement, condition, value
+                yield statement, condition, index, value
 
 
 def findings(document, min_length):
-    for statement, condition, value in trust_policy_values(document):
+    for statement, condition, index, value in trust_policy_values(document):
         problems = weaknesses(value, min_length)
         if not problems:
             continue
@@ -60,7 +62,7 @@ def findings(document, min_length):
         yield failed(f"{document.label} {statement.location_label}: the external ID {mask(value)} "
                      + "; ".join(why for _, why in problems),
                      location=location(document.label, statement,
-                                       value=condition.values.index(value)),
+                                       value=index),
                      severity=severity, evidence={"external_id": mask(value), "length": len(value)})
 
 

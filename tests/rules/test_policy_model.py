@@ -2,9 +2,13 @@
 import sys
 from pathlib import Path
 
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:  # lint_helpers is a plain module beside this file
-    sys.path.insert(0, HERE)
+HERE = Path(__file__).resolve().parent
+# lint_helpers is a plain module beside this file; the project root goes first so that `rules`
+# is the rules package, not this tests/rules directory (a namespace package once tests/ is on sys.path).
+for _path in (str(HERE), str(HERE.parent.parent)):
+    if _path in sys.path:
+        sys.path.remove(_path)
+    sys.path.insert(0, _path)
 
 import json  # noqa: E402
 from urllib.parse import quote  # noqa: E402
