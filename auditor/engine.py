@@ -7,7 +7,6 @@ rule that yields nothing gives one PASS; a rule that raises gives one ERROR, not
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import pkgutil
@@ -175,6 +174,8 @@ def _rule_sort_key(rule_id: str) -> tuple[int, str]:
 
 def fingerprint(rule_id: str, account_id: str | None, resource: str, location: Mapping | None) -> str:
     """Stable identity of a result across scans: no time, no message text."""
+    import hashlib  # lazily: `--version` and `rules` need no hashing
+
     payload = json.dumps([rule_id, account_id or "", resource, location or {}],
                          sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -7,10 +7,8 @@ UNKNOWN, and a decision that hinges on them is CONDITIONAL, never ALLOWED.
 from __future__ import annotations
 
 import enum
-import ipaddress
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -168,6 +166,8 @@ def _value_matches(operator: str, policy_value: str, request_value: str) -> bool
         if base.startswith("Date"):
             return _compare(base[len("Date"):], _to_time(request_value), _to_time(policy_value))
         if base == "IpAddress":
+            import ipaddress  # lazily: rarely needed, and startup time counts
+
             return ipaddress.ip_address(request_value) in ipaddress.ip_network(policy_value, strict=False)
     except ValueError:
         return None
@@ -180,6 +180,8 @@ def _compare(relation: str, left, right) -> bool:
 
 
 def _to_time(text: str) -> float:
+    from datetime import datetime
+
     if text.replace(".", "", 1).isdigit():
         return float(text)
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

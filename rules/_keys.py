@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from auditor.scan_view import Unavailable
+from auditor.engine import Unavailable
 from auditor.snapshot import NO_SUCH_ENTITY, AccessKey, CallError
 
 from ._common import location

@@ -39,6 +39,6 @@ def check(view, settings):
 
 
 def raise_unavailable(error):
-    from auditor.scan_view import Unavailable
+    from auditor.engine import Unavailable
 
     raise Unavailable("ERROR", f"could not check the console password: {error.describe()}")
