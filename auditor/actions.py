@@ -12,7 +12,6 @@ import json
 import re
 import threading
 from functools import lru_cache
-from importlib import resources
 
 READ, LIST, WRITE, PERMISSIONS, TAGGING, UNKNOWN = "read", "list", "write", "permissions", "tagging", "unknown"
 _POLICYUNIVERSE_LEVELS = {"Read": READ, "List": LIST, "Write": WRITE, "Permissions": PERMISSIONS,
@@ -48,6 +47,8 @@ class ActionCatalogue:
     # -- loading --------------------------------------------------------------------------
     def _policyuniverse(self) -> dict[str, dict[str, tuple[str, str]]]:
         if self._universe is None:
+            from importlib import resources
+
             data = json.loads(resources.files("policyuniverse").joinpath("data.json").read_text())
             universe: dict[str, dict[str, tuple[str, str]]] = {}
             for body in data.values():

@@ -4,7 +4,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from auditor.engine import Unavailable
-from auditor.snapshot import NO_SUCH_ENTITY, AccessKey, CallError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the snapshot module is only needed when a scan runs
+    from auditor.snapshot import AccessKey, CallError
+
+NO_SUCH_ENTITY = "NoSuchEntity"  # auditor.snapshot.NO_SUCH_ENTITY, without importing it at start
 
 from ._common import location
 
