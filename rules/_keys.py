@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
-from auditor.engine import Unavailable
 from typing import TYPE_CHECKING
+
+from auditor.engine import SKIP, Unavailable
+
+from ._common import location
 
 if TYPE_CHECKING:  # the snapshot module is only needed when a scan runs
     from auditor.snapshot import AccessKey, CallError
 
 NO_SUCH_ENTITY = "NoSuchEntity"  # auditor.snapshot.NO_SUCH_ENTITY, without importing it at start
-
-from ._common import location
-
 LAST_USED_OPERATION = "iam:GetAccessKeyLastUsed"
 
 
@@ -38,6 +37,14 @@ def last_used_error(view) -> CallError | None:
 
 def is_active(key: AccessKey) -> bool:
     return str(key.status).lower() == "active"
+
+
+def active_keys(view) -> list[AccessKey]:
+    """The user's active keys; a user without one makes the KEY rules SKIP."""
+    active = [k for k in listed_keys(view) if is_active(k)]
+    if not active:
+        raise Unavailable(SKIP, "the user has no active access key")
+    return active
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -24,14 +24,7 @@ META = RuleMeta(
 @rule(META, SCAN)
 def check(view, settings):
     trust = view.trust
-    if view.user_missing:
-        yield skipped(f"the user {view.profile.user} does not exist (CHAIN-001)")
-        return
-    view.require_user()
     user_arn, account = caller(view)
-    if user_arn is None:
-        yield skipped("the user's ARN is unknown")
-        return
     statements = [s for s in assume_allows(trust.policy)
                   if statement_covers_principal(s, user_arn, account)]
     if not statements:

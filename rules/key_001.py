@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule, skipped
+from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule
 
-from ._keys import day, is_active, key_location, listed_keys, parse_time
+from ._keys import active_keys, day, key_location, parse_time
 
 META = RuleMeta(
     id="KEY-001", name="access-key-rotated", title="The user's access keys are rotated",
@@ -28,10 +28,7 @@ def now() -> datetime:
 @rule(META, SCAN)
 def check(view, settings):
     max_age = (settings or view.settings).access_key_max_age_days
-    active = [k for k in listed_keys(view) if is_active(k)]
-    if not active:
-        yield skipped("the user has no active access key")
-        return
+    active = active_keys(view)
     current = now()
     problems = 0
     for key in active:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule, skipped
+from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule
 
 from ._common import location
-from ._keys import day, is_active, key_location, last_used_error, listed_keys, parse_time
+from ._keys import active_keys, day, key_location, last_used_error, parse_time
 
 META = RuleMeta(
     id="KEY-002", name="access-key-hygiene", title="The user has one active access key, in use",
@@ -28,10 +28,7 @@ def now() -> datetime:
 @rule(META, SCAN)
 def check(view, settings):
     max_age = (settings or view.settings).access_key_max_age_days
-    active = [k for k in listed_keys(view) if is_active(k)]
-    if not active:
-        yield skipped("the user has no active access key")
-        return
+    active = active_keys(view)
     ids = [k.access_key_id for k in active]
     problems = 0
     if len(active) > 1:
