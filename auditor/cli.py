@@ -10,7 +10,7 @@ from . import __version__
 from .errors import UsageError
 
 FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
-OUTPUT_FORMATS = ("table", "json")
+OUTPUT_FORMATS = ("table", "json", "jsonl", "sarif", "ocsf", "markdown")
 RULES_FORMATS = ("table", "json", "markdown")
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import importlib
 
-FORMATS = ("table", "json")
-_MODULES = {"table": "table", "json": "json_report"}
+FORMATS = ("table", "json", "jsonl", "sarif", "ocsf", "markdown")
+_MODULES = {"table": "table", "json": "json_report", "jsonl": "jsonl", "sarif": "sarif",
+            "ocsf": "ocsf", "markdown": "markdown"}
 
 
 def render(report, fmt: str, *, color: bool = False) -> str:
