@@ -34,6 +34,11 @@ def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS) -> None:
                         type=str.upper, metavar="STATUS",
                         help="emit only results with this status (repeatable); the summary and "
                              "exit code still count every result")
+    parser.add_argument("--baseline", metavar="PREVIOUS.json",
+                        help="a previous JSON report: mark results new or unchanged and list the "
+                             "resolved failures")
+    parser.add_argument("--fail-on-new-only", action="store_true",
+                        help="with --baseline: only new failures make the exit code 1")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
 
 
@@ -132,13 +137,19 @@ def finish(report, args) -> int:
     from .report import exit_code
     from .reports import render
 
+    if args.fail_on_new_only and not args.baseline:
+        raise UsageError("--fail-on-new-only needs --baseline PREVIOUS.json")
+    if args.baseline:
+        from .baseline import compare, read_baseline
+
+        report.extra["resolved"] = compare(report.results, read_baseline(args.baseline))
     if getattr(args, "status", None):
         report.statuses = frozenset(args.status)
     fmt = _default_format(args)
     color = fmt == "table" and args.output is None and sys.stdout.isatty() \
         and "NO_COLOR" not in os.environ
     emit(render(report, fmt, color=color), args.output)
-    return exit_code(report.results, args.fail_on)
+    return exit_code(report.results, args.fail_on, new_only=args.fail_on_new_only)
 
 
 def _cmd_lint(args) -> int:

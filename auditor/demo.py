@@ -42,6 +42,15 @@ profiles:
     sts_duration: 7200
     access_key_id: ${DEMO_ACCESS_KEY_ID}
     secret_access_key: ${DEMO_SECRET_ACCESS_KEY}
+waivers:
+  - rule: TRUST-005
+    profile: catalog-prod
+    resource: "arn:aws:iam::123456789012:role/read_secrets_role"
+    reason: "EC2 instance profile still used by the nightly export job, ticket SEC-142"
+  - rule: LP-001
+    profile: catalog-legacy
+    reason: "legacy secrets layout, ticket SEC-99"
+    expires: 2025-01-31
 """
 
 
@@ -116,7 +125,10 @@ def run_demo(severity_overrides=None):
     from .config import load_config
     from .scan import scan_report
 
+    from moto.moto_api._internal import mock_random
+
     with _isolated_environment(), mock_aws():
+        mock_random.seed(2024)  # the same key IDs and secret ARN every run: reproducible reports
         values = build_account(boto3.Session(region_name=REGION))
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, "demo-config.yaml")

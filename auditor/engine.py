@@ -97,6 +97,8 @@ class Result:
     fingerprint: str
     suppressed: dict | None = None
     steps: tuple[int, ...] = ()
+    baseline: str | None = None          # "new" or "unchanged" with --baseline
+
 
     def to_dict(self) -> dict:
         return {
@@ -107,6 +109,7 @@ class Result:
             "message": self.message, "remediation": self.remediation, "step": self.step,
             "steps": list(self.steps), "evidence": self.evidence,
             "fingerprint": self.fingerprint, "suppressed": self.suppressed,
+            **({"baseline": self.baseline} if self.baseline else {}),
         }
 
 

@@ -55,11 +55,13 @@ class Report:
                 "results": [r.to_dict() for r in self.shown]}
 
 
-def exit_code(results: Sequence[Result], fail_on: str) -> int:
-    """0 clean, 1 an unsuppressed FAIL at or above `fail_on`, 3 otherwise incomplete (ERROR)."""
+def exit_code(results: Sequence[Result], fail_on: str, *, new_only: bool = False) -> int:
+    """0 clean, 1 an unsuppressed FAIL at or above `fail_on` (only new ones with `new_only`),
+    3 otherwise incomplete (ERROR)."""
     threshold = None if fail_on == "none" else SEVERITY_RANK[fail_on]
     if threshold is not None and any(
             r.status == FAIL and r.suppressed is None and SEVERITY_RANK[r.severity] >= threshold
+            and (not new_only or r.baseline == "new")
             for r in results):
         return EXIT_FAIL
     if any(r.status == ERROR for r in results):

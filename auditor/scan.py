@@ -47,6 +47,10 @@ def scan_report(config, snapshot: Snapshot, profiles=None, default_aws_profile=N
     results = evaluate(views, config.settings)
     extra = {"api_calls": snapshot.api_calls, "snapshot_generated_at": snapshot.generated_at,
              "profiles": [p.name for p in selected]}
+    if config.waivers:
+        from .waivers import apply_waivers
+
+        extra["waivers"] = apply_waivers(results, config.waivers)
     if snapshot.errors:
         extra["collection_errors"] = [e.describe() for e in snapshot.errors]
     return Report(mode, results, extra=extra)
