@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from . import readonly
+from . import __version__, readonly
 from .report import utc_now
 from .snapshot import (ACCESS_DENIED, NETWORK, NO_SUCH_ENTITY, OTHER, THROTTLED, AccessKey,
                        CallError, NamedPolicy, RoleState, Snapshot, UserState, entity_key)
@@ -48,7 +48,9 @@ class Clients:
                 session = boto3.Session(profile_name=aws_profile, region_name=self.region or None)
                 readonly.install(session)
                 session.events.register("before-call.*.*", self._count, unique_id="iam-auditor-count")
+                # The user agent names the auditor, so its calls can be told apart in CloudTrail.
                 config = Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+                                user_agent_extra=f"iam-auditor/{__version__}",
                                 connect_timeout=5, read_timeout=20,
                                 region_name=self.region or session.region_name or "us-east-1")
                 self._clients[key] = session.client(service, config=config)

@@ -12,14 +12,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+RECORDING = {}
+
+
 @pytest.fixture(scope="session")
-def moto_server():
+def moto_server(tmp_path_factory):
+    """The server records every request of the session, so a test can check from the server's
+    side that the auditor never called anything outside its read-only allowlist."""
+    from moto.moto_api import recorder
     from moto.server import ThreadedMotoServer
 
+    RECORDING["path"] = tmp_path_factory.mktemp("moto") / "recording.jsonl"
+    recorder._location = str(RECORDING["path"])
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    yield f"http://127.0.0.1:{port}"
+    endpoint = f"http://127.0.0.1:{port}"
+    _post(f"{endpoint}/moto-api/recorder/start-recording")
+    yield endpoint
+    _post(f"{endpoint}/moto-api/recorder/stop-recording")
     server.stop()
 
 

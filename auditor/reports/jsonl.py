@@ -1,0 +1,66 @@
+"""`--format jsonl`: one JSON object per emitted result, one per line, for Elastic and Splunk.
+
+Each line follows the Elastic Common Schema (ECS 8.11) field names, which Splunk HEC and
+Splunk's JSON sourcetypes index as they come:
+
+    @timestamp          when the report was generated (the same for every line of a run)
+    ecs.version         "8.11.0"
+    event.kind          "alert" for FAIL, "state" for PASS, ERROR and SKIP
+    event.category      ["configuration", "iam"]
+    event.type          ["info"] (the value both categories allow)
+    event.severity      the result's severity as a number:
+                            info 1, low 2, medium 3, high 4, critical 5
+    event.outcome       "success" for PASS, "failure" for FAIL, "unknown" for ERROR and SKIP
+    rule.id             e.g. "TRUST-002"
+    rule.name           e.g. "external-id-required"
+    rule.description    the rule's title
+    rule.ruleset        "iam-auditor"
+    cloud.provider      "aws"
+    cloud.account.id    the audited account (null in `lint`)
+    cloud.region        the profile's region (null in `lint`)
+    message             the result's message
+    iam_auditor         the whole result, exactly as in the JSON report (`Result.to_dict()`)
+
+Suppressed (waived) results keep their status and kind; `iam_auditor.suppressed` says so.
+`--status` picks which results are emitted (`Report.shown`); no result gives empty output.
+"""
+from __future__ import annotations
+
+import json
+
+from ..engine import FAIL, PASS
+
+ECS_VERSION = "8.11.0"
+RULESET = "iam-auditor"
+SEVERITY_NUMBER = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+_OUTCOME = {PASS: "success", FAIL: "failure"}
+# Line separators other than LF that some line readers split on (Python's str.splitlines,
+# JavaScript): escaped, so that one result is always exactly one line whoever reads it.
+_ESCAPES = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def event(result, timestamp: str) -> dict:
+    """The ECS document of one result."""
+    return {
+        "@timestamp": timestamp,
+        "ecs": {"version": ECS_VERSION},
+        "event": {
+            "kind": "alert" if result.status == FAIL else "state",
+            "category": ["configuration", "iam"],
+            "type": ["info"],
+            "severity": SEVERITY_NUMBER.get(result.severity, 0),
+            "outcome": _OUTCOME.get(result.status, "unknown"),
+        },
+        "rule": {"id": result.rule_id, "name": result.rule_name, "ruleset": RULESET,
+                 "description": result.title},
+        "cloud": {"provider": "aws", "account": {"id": result.account_id},
+                  "region": result.region},
+        "message": result.message,
+        "iam_auditor": result.to_dict(),
+    }
+
+
+def render(report, *, color: bool = False) -> str:
+    return "".join(json.dumps(event(result, report.generated_at), ensure_ascii=False,
+                              separators=(",", ":")).translate(_ESCAPES) + "\n"
+                   for result in report.shown)
