@@ -43,6 +43,7 @@ class ActionCatalogue:
         self._universe: dict[str, dict[str, tuple[str, str]]] | None = None
         self._botocore_names: dict[str, str] | None = None           # botocore service -> prefix
         self._complete = False
+        self._all: frozenset[str] | None = None
 
     # -- loading --------------------------------------------------------------------------
     def _policyuniverse(self) -> dict[str, dict[str, tuple[str, str]]]:
@@ -119,7 +120,10 @@ class ActionCatalogue:
         return f"{prefix}:{found[0]}" if found else action
 
     def all_actions(self) -> frozenset[str]:
-        return frozenset(f"{p}:{n}" for p, acts in self.everything().items() for n, _ in acts.values())
+        if self._all is None:
+            self._all = frozenset(f"{p}:{n}" for p, acts in self.everything().items()
+                                  for n, _ in acts.values())
+        return self._all
 
 
 @lru_cache(maxsize=4096)

@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
+        _read_baseline_early(args)
         handler = {"lint": _cmd_lint, "rules": _cmd_rules, "scan": _cmd_scan,
                    "collect": _cmd_collect, "demo": _cmd_demo}[args.command]
         return handler(args)
@@ -137,12 +138,10 @@ def finish(report, args) -> int:
     from .report import exit_code
     from .reports import render
 
-    if args.fail_on_new_only and not args.baseline:
-        raise UsageError("--fail-on-new-only needs --baseline PREVIOUS.json")
-    if args.baseline:
-        from .baseline import compare, read_baseline
+    if getattr(args, "baseline_results", None) is not None:
+        from .baseline import compare
 
-        report.extra["resolved"] = compare(report.results, read_baseline(args.baseline))
+        report.extra["resolved"] = compare(report.results, args.baseline_results)
     if getattr(args, "status", None):
         report.statuses = frozenset(args.status)
     fmt = _default_format(args)
@@ -150,6 +149,16 @@ def finish(report, args) -> int:
         and "NO_COLOR" not in os.environ
     emit(render(report, fmt, color=color), args.output)
     return exit_code(report.results, args.fail_on, new_only=args.fail_on_new_only)
+
+
+def _read_baseline_early(args) -> None:
+    """Bad --baseline input is a usage error before anything is collected or evaluated."""
+    if getattr(args, "fail_on_new_only", False) and not args.baseline:
+        raise UsageError("--fail-on-new-only needs --baseline PREVIOUS.json")
+    if getattr(args, "baseline", None):
+        from .baseline import read_baseline
+
+        args.baseline_results = read_baseline(args.baseline)
 
 
 def _cmd_lint(args) -> int:

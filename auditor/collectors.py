@@ -296,6 +296,7 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
                          lambda a=role_profile, r=p.role_arn: collector.role(a, r))
         tasks.setdefault(("user", entity_key(user_profile, p.user)),
                          lambda a=user_profile, u=p.user: collector.user(a, u))
+    _open_sessions(clients, {key.split("|", 1)[0] or None for _, key in tasks})
     roles, users, callers, errors = {}, {}, {}, []
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
         futures = {key: pool.submit(fn) for key, fn in tasks.items()}
@@ -310,3 +311,17 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
             {"role": roles, "user": users, "caller": callers}[kind][key] = value
     return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors))
 
+
+def _open_sessions(clients: Clients, aws_profiles) -> None:
+    """Create every client up front, in this thread: a named profile that does not exist is a
+    usage error (exit 2, one line) before any call, not a traceback from a worker."""
+    from botocore.exceptions import BotoCoreError
+
+    from .errors import UsageError
+
+    for aws_profile in sorted(aws_profiles, key=str):
+        try:
+            clients.get(aws_profile, "iam")
+            clients.get(aws_profile, "sts")
+        except BotoCoreError as error:
+            raise UsageError(f"AWS profile {aws_profile or '(default)'}: {error}") from None

@@ -29,6 +29,7 @@ class RuleMeta:
     steps: tuple[int, ...]
     description: str
     remediation: str
+    subject: str = "role"     # in a scan, what results are about: "role" or "user"
 
     @property
     def family(self) -> str:
@@ -75,6 +76,7 @@ class Target:
     profile: str | None = None
     account_id: str | None = None
     region: str | None = None
+    subjects: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # subject -> (resource, type)
 
 
 @dataclass(slots=True)
@@ -175,11 +177,14 @@ def _rule_sort_key(rule_id: str) -> tuple[int, str]:
     return _FAMILY_ORDER.get(family, 99), number
 
 
-def fingerprint(rule_id: str, account_id: str | None, resource: str, location: Mapping | None) -> str:
-    """Stable identity of a result across scans: no time, no message text."""
+def fingerprint(rule_id: str, account_id: str | None, resource: str, location: Mapping | None,
+                profile: str | None = None) -> str:
+    """Stable identity of a result across scans: no time, no message text. Profiles can share a
+    role, so a scan result's profile is part of where it is found (lint results have none)."""
     import hashlib  # lazily: `--version` and `rules` need no hashing
 
-    payload = json.dumps([rule_id, account_id or "", resource, location or {}],
+    where = [rule_id, account_id or "", resource, location or {}]
+    payload = json.dumps(where + [profile] if profile is not None else where,
                          sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -212,15 +217,16 @@ class Engine:
         return results
 
     def _result(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
-        resource = finding.resource or target.resource
+        subject_resource, subject_type = target.subjects.get(meta.subject, (target.resource, target.resource_type))
+        resource = finding.resource or subject_resource
         location = dict(finding.location) if finding.location else None
         severity = self.severity_overrides.get(meta.id) or finding.severity or meta.severity
         return Result(
             rule_id=meta.id, rule_name=meta.name, title=meta.title, status=finding.status,
             severity=severity, profile=target.profile, account_id=target.account_id,
             region=target.region, resource=resource,
-            resource_type=finding.resource_type or target.resource_type, location=location,
+            resource_type=finding.resource_type or subject_type, location=location,
             message=finding.message, remediation=finding.remediation or meta.remediation,
             step=meta.steps[0], steps=meta.steps, evidence=dict(finding.evidence),
-            fingerprint=fingerprint(meta.id, target.account_id, resource, location),
+            fingerprint=fingerprint(meta.id, target.account_id, resource, location, target.profile),
         )

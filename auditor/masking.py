@@ -1,9 +1,7 @@
 """Masking of sensitive values: external IDs and access keys never appear in full."""
 from __future__ import annotations
 
-import re
 
-_SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
 
 
 def mask(value: str | None, keep: int = 3) -> str | None:

@@ -34,9 +34,10 @@ def evaluate(views: Iterable[ProfileView], settings) -> list[Result]:
     engine = Engine(SCAN, severity_overrides=settings.severity_overrides)
     results: list[Result] = []
     for view in views:
+        user = view.user_arn or view.profile.user
         target = Target(resource=view.role_arn, resource_type="AwsIamRole", payload=view,
                         profile=view.profile.name, account_id=_account(view),
-                        region=view.profile.region)
+                        region=view.profile.region, subjects={"user": (user, "AwsIamUser")})
         results.extend(engine.run(target, settings))
     return results
 

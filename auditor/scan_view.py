@@ -28,7 +28,7 @@ class Document:
 _PARSED: dict[tuple[int, str], tuple[Any, Policy]] = {}
 
 
-def _parse(named: NamedPolicy | None, raw: Any, kind: str) -> Policy:
+def _parse(raw: Any, kind: str) -> Policy:
     """Parse once per document: entities (and so documents) are shared by profiles and rules.
     The cache holds the raw document too, so its id cannot be reused by another object."""
     key = (id(raw), kind)
@@ -74,14 +74,14 @@ class ProfileView:
     @cached_property
     def trust(self) -> Document:
         role = self.require_role(what="the role's trust policy")
-        return Document("trust-policy", _parse(None, role.trust_policy, TRUST))
+        return Document("trust-policy", _parse(role.trust_policy, TRUST))
 
     @cached_property
     def role_documents(self) -> list[Document]:
         role = self.require_role("iam:ListAttachedRolePolicies", "iam:GetPolicy",
                                  "iam:GetPolicyVersion", "iam:ListRolePolicies",
                                  "iam:GetRolePolicy", what="the role's policies")
-        return [Document(_label(p), _parse(p, p.document, IDENTITY), p) for p in role.policies]
+        return [Document(_label(p), _parse(p.document, IDENTITY), p) for p in role.policies]
 
     @cached_property
     def role_boundary(self) -> list[Document] | None:
@@ -91,7 +91,7 @@ class ProfileView:
             return None
         if role.boundary is None:
             raise Unavailable("ERROR", "could not read the role's permissions boundary")
-        return [Document("role:boundary", _parse(role.boundary, role.boundary.document, IDENTITY), role.boundary)]
+        return [Document("role:boundary", _parse(role.boundary.document, IDENTITY), role.boundary)]
 
     # -- user -------------------------------------------------------------------------------
     @property
@@ -114,7 +114,7 @@ class ProfileView:
                                  "iam:ListGroupsForUser", "iam:ListAttachedGroupPolicies",
                                  "iam:ListGroupPolicies", "iam:GetGroupPolicy",
                                  what="the user's policies")
-        return [Document(_label(p), _parse(p, p.document, IDENTITY), p) for p in user.policies]
+        return [Document(_label(p), _parse(p.document, IDENTITY), p) for p in user.policies]
 
     @cached_property
     def user_boundary(self) -> list[Document] | None:
@@ -124,14 +124,7 @@ class ProfileView:
             return None
         if user.boundary is None:
             raise Unavailable("ERROR", "could not read the user's permissions boundary")
-        return [Document("user:boundary", _parse(user.boundary, user.boundary.document, IDENTITY), user.boundary)]
-
-    def access_keys(self):
-        user = self.require_user("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed",
-                                 what="the user's access keys")
-        if user.access_keys is None:
-            raise Unavailable("ERROR", "the user's access keys were not collected")
-        return user.access_keys
+        return [Document("user:boundary", _parse(user.boundary.document, IDENTITY), user.boundary)]
 
     # -- identities ---------------------------------------------------------------------------
     @property
@@ -148,6 +141,18 @@ class ProfileView:
     def user_account(self) -> str | None:
         arn = self.user_arn
         return arn.split(":")[4] if arn and arn.count(":") >= 5 else self.caller_account
+
+    def caller(self) -> tuple[str, str | None]:
+        """The user's ARN and account, as a trust policy sees the caller; SKIP when the user does
+        not exist (CHAIN-001 reports it), ERROR when it could not be read."""
+        self.require_user()
+        arn = self.user_arn
+        account = self.user_account
+        if arn is None and account:
+            arn = f"arn:aws:iam::{account}:user/{self.profile.user}"
+        if arn is None:
+            raise Unavailable("SKIP", "the user's ARN is unknown")
+        return arn, account
 
     def all_documents(self) -> list[Document]:
         """Every document that could be read (for POLICY-001), quietly skipping the rest."""

@@ -7,7 +7,7 @@ key, a secret's value, or the configured external ID (that stays in the configur
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 SNAPSHOT_VERSION = 1

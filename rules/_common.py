@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from auditor.evaluation import glob_match, has_wildcard, statement_covers_action
 from auditor.policy import Policy, Statement
@@ -15,14 +15,6 @@ EXTERNAL_ID_KEY = "sts:externalid"
 _PINNED_SECRET_SUFFIX = re.compile(r"-\?{6}\Z")
 
 
-@dataclass(frozen=True)
-class Document:
-    """A policy document with the label that locates it in results ("trust-policy", a policy name)."""
-
-    label: str
-    policy: Policy
-
-
 def location(document: str, statement: Statement | None = None, **extra) -> dict:
     loc: dict = {"document": document}
     if statement is not None:
@@ -30,13 +22,6 @@ def location(document: str, statement: Statement | None = None, **extra) -> dict
         loc["sid"] = statement.sid
     loc.update(extra)
     return loc
-
-
-def allow_statements(documents: Iterable[Document]) -> Iterable[tuple[Document, Statement]]:
-    for document in documents:
-        for statement in document.policy.statements:
-            if statement.is_allow:
-                yield document, statement
 
 
 def granted(statement: Statement, actions: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@ META = RuleMeta(
                 "the role ARN.",
     remediation="Attach to the user a policy allowing sts:AssumeRole on the role's ARN, and remove "
                 "any Deny or boundary that blocks it.",
+    subject="user",
 )
 
 

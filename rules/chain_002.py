@@ -1,7 +1,7 @@
 """CHAIN-002: the role's trust policy lets the user assume it."""
 from __future__ import annotations
 
-from auditor.engine import SCAN, SKIP, RuleMeta, Unavailable, failed, passed, rule
+from auditor.engine import SCAN, RuleMeta, failed, passed, rule
 from auditor.evaluation import RequestContext, Verdict, decide
 
 from ._common import ASSUME_ROLE, EXTERNAL_ID_KEY, decision_evidence
@@ -16,19 +16,6 @@ META = RuleMeta(
 )
 
 
-def caller(view):
-    """The user's ARN and account, as the trust policy sees the caller; SKIP (via Unavailable)
-    when the user does not exist (CHAIN-001 reports it) or its ARN cannot be known."""
-    view.require_user()
-    arn = view.user_arn
-    if arn is None:
-        account = view.user_account
-        arn = f"arn:aws:iam::{account}:user/{view.profile.user}" if account else None
-    if arn is None:
-        raise Unavailable(SKIP, "the user's ARN is unknown")
-    return arn, view.user_account
-
-
 @rule(META, SCAN)
 def check(view, settings):
     if view.role_missing:
@@ -36,7 +23,7 @@ def check(view, settings):
                      remediation="Create the role (step 2) or fix `role_arn` in the profile")
         return
     trust = view.trust
-    user_arn, account = caller(view)
+    user_arn, account = view.caller()
     # The external ID is CHAIN-003's question: here it is taken as given.
     context = RequestContext(values={EXTERNAL_ID_KEY: (view.profile.external_id,)})
     decision = decide([trust.policy], ASSUME_ROLE, view.role_arn, caller=(user_arn, account),

@@ -6,8 +6,7 @@ from auditor.evaluation import (RequestContext, Tri, Verdict, decide, evaluate_c
                                 statement_covers_principal)
 from auditor.masking import mask
 
-from ._common import EXTERNAL_ID_KEY, assume_allows, decision_evidence, location
-from .chain_002 import caller
+from ._common import ASSUME_ROLE, EXTERNAL_ID_KEY, assume_allows, decision_evidence, location
 
 META = RuleMeta(
     id="CHAIN-003", name="external-id-accepted",
@@ -24,7 +23,7 @@ META = RuleMeta(
 @rule(META, SCAN)
 def check(view, settings):
     trust = view.trust
-    user_arn, account = caller(view)
+    user_arn, account = view.caller()
     statements = [s for s in assume_allows(trust.policy)
                   if statement_covers_principal(s, user_arn, account)]
     if not statements:
@@ -37,7 +36,7 @@ def check(view, settings):
                      "flags that)")
         return
     context = RequestContext(values={EXTERNAL_ID_KEY: (external_id,)})
-    decision = decide([trust.policy], "sts:AssumeRole", view.role_arn, caller=(user_arn, account),
+    decision = decide([trust.policy], ASSUME_ROLE, view.role_arn, caller=(user_arn, account),
                       context=context)
     evidence = {**decision_evidence(decision, [trust]), "external_id": mask(external_id)}
     if decision.verdict == Verdict.DENIED:
@@ -47,11 +46,15 @@ def check(view, settings):
         yield passed(f"the external ID {mask(external_id)} satisfies the trust policy's condition",
                      evidence=evidence)
     else:
+        blamed = False
         for statement in conditioned:
-            only_id = RequestContext(values={EXTERNAL_ID_KEY: (external_id,)})
-            if evaluate_conditions(statement.conditions_on(EXTERNAL_ID_KEY), only_id) is Tri.FALSE:
+            if evaluate_conditions(statement.conditions_on(EXTERNAL_ID_KEY), context) is Tri.FALSE:
+                blamed = True
                 operators = ", ".join(sorted({c.raw_operator for c in statement.conditions_on(EXTERNAL_ID_KEY)}))
                 yield failed(f"the configured external ID {mask(external_id)} does not satisfy the "
                              f"{operators} sts:ExternalId condition of trust-policy "
                              f"{statement.location_label}: AssumeRole will fail",
                              location=location("trust-policy", statement), evidence=evidence)
+        if not blamed:  # never a silent PASS: the role cannot be assumed with this external ID
+            yield failed(f"with the external ID {mask(external_id)} the trust policy does not let "
+                         "the user assume the role (see evidence)", evidence=evidence)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auditor.engine import SCAN, RuleMeta, failed, passed, rule
-from auditor.evaluation import Verdict, decide
+from auditor.evaluation import Verdict, decide, glob_match, has_wildcard
 
 from ._common import SECRET_READ_ACTIONS, decision_evidence, role_account, secret_arn
 
@@ -24,14 +24,20 @@ def _candidates(view) -> list[str]:
     partition = view.role_arn.split(":")[1] if view.role_arn.count(":") >= 5 else "aws"
     if view.profile.secrets:
         return [secret_arn(s, view.profile.region, account, partition) for s in view.profile.secrets]
-    # No secrets configured: any secret of the region will do; probe with the policies' own
-    # resource patterns (wildcards made concrete) and a generic secret ARN.
-    probes = [f"arn:{partition}:secretsmanager:{view.profile.region}:{account}:secret:any-xxxxxx"]
+    # No secrets configured: any secret of the profile's region will do. Probe with a generic
+    # secret ARN and with the policies' own patterns for that region, wildcards made concrete.
+    probes = [f"arn:{partition}:secretsmanager:{view.profile.region}:{account or '000000000000'}"
+              ":secret:any-xxxxxx"]
     for document in view.role_documents:
         for statement in document.policy.statements:
             for pattern in statement.resources or ():
-                if ":secretsmanager:" in pattern:
-                    probes.append(pattern.replace("*", "x").replace("?", "x"))
+                parts = pattern.split(":", 5)
+                if len(parts) == 6 and parts[2] == "secretsmanager" \
+                        and glob_match(parts[3], view.profile.region):
+                    concrete = [parts[0], parts[1], parts[2], view.profile.region,
+                                parts[4] if not has_wildcard(parts[4]) else (account or "000000000000"),
+                                parts[5]]
+                    probes.append(":".join(concrete).replace("*", "x").replace("?", "x"))
     return probes
 
 

@@ -17,6 +17,7 @@ META = RuleMeta(
                 "gives ERROR, and a missing user SKIP (CHAIN-001 reports it).",
     remediation="Rotate the key: create a second access key for the user, configure it in the "
                 "product, check the connection, then deactivate and delete the old key.",
+    subject="user",
 )
 
 

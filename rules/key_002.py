@@ -17,6 +17,7 @@ META = RuleMeta(
                 "with no active key gives SKIP; keys that could not be listed, or whose last use "
                 "could not be read (iam:GetAccessKeyLastUsed), give ERROR.",
     remediation="Deactivate and delete every access key the product does not use.",
+    subject="user",
 )
 
 

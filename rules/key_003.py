@@ -16,6 +16,7 @@ META = RuleMeta(
                 "not exist (CHAIN-001 reports it); ERROR when the user's keys could not be listed.",
     remediation="Configure in the product an active access key of the configured user (IAM "
                 "console: the user's Security credentials tab), or fix the profile's user.",
+    subject="user",
 )
 
 LOCATION = location("profile", key="access_key_id")

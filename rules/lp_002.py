@@ -16,6 +16,7 @@ META = RuleMeta(
                 "\"*\", through NotResource, or on a pattern matching roles other than the "
                 "configured role.",
     remediation="Set the statement's Resource to the role's ARN.",
+    subject="user",
 )
 
 

@@ -12,6 +12,7 @@ META = RuleMeta(
                 "(sts:GetCallerIdentity aside), or has a console password (login profile).",
     remediation="Leave the user one policy allowing sts:AssumeRole on the role, and delete its "
                 "console password.",
+    subject="user",
 )
 
 ALLOWED = frozenset({"sts:assumerole", "sts:getcalleridentity"})

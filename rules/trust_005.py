@@ -37,14 +37,14 @@ def check_document(doc, settings):
 
 @rule(META, SCAN)
 def check_role_trust(view, settings):
-    user_arn, account = view.user_arn, view.user_account
+    user_arn, account = view.caller()
     extra = []
     for statement in assume_allows(view.trust.policy):
         if statement.not_principals is not None:
             extra.append((statement, "NotPrincipal (everyone else)"))
             continue
         for principal in statement.principals or ():
-            if principal.kind == "AWS" and not principal.is_public and user_arn \
+            if principal.kind == "AWS" and not principal.is_public \
                     and principal_matches(principal, user_arn, account):
                 continue
             extra.append((statement, principal.value if principal.kind in ("AWS", "*")

@@ -24,7 +24,7 @@ SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 BLOCKING = frozenset(("critical", "high", "medium"))
 
 # Text that reads best as code: existing `code`, ARNs, and JSON objects (a policy statement).
-_ARN = re.compile(r"arn:[A-Za-z0-9-]+:[^\s\"',;)]*")
+_ARN = re.compile(r"arn:[A-Za-z0-9-]+:[^\s\"',;)]*[^\s\"',;).]")
 _ESCAPE = re.compile(r"([\\*\[\]<>|~`])")
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 

@@ -17,7 +17,8 @@ Locations:
 * `lint`: the policy file, relative to the current directory (`uriBaseId` %SRCROOT%; run
   from the repository root), with the line and column of the offending statement (of the
   document for document-wide findings; of the parse error for an unreadable file).
-* `scan`: a logical location naming the role (`fullyQualifiedName` = its ARN), plus, when the
+* `scan`: a logical location naming the result's resource, the role (or the user, for rules
+  about the user), with `fullyQualifiedName` = its ARN; plus, when the
   report knows its configuration file (`report.extra["config_path"]`), that file with the
   line of the profile (or of the profile's key the result is about).
 
