@@ -214,6 +214,7 @@ def _cmd_scan(args) -> int:
         snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
                            progress=_progress(args))
     report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
+    report.extra["config_path"] = args.config  # SARIF locates findings in the configuration
     return finish(report, args)
 
 

@@ -19,6 +19,7 @@ USER = "catalog-secrets-reader"
 HEALTHY_EXTERNAL_ID = "b7e4c1d2-58f3-4a9e-9c07-6d2f1a3e8b54"
 LEGACY_EXTERNAL_ID = "catalog2024"
 
+DEMO_CONFIG_PATH = "sample_reports/demo-config.yaml"
 DEMO_CONFIG = """\
 version: 1
 profiles:
@@ -143,4 +144,6 @@ def run_demo(severity_overrides=None):
         snapshot = collect(config.profiles, REGION)
         report = scan_report(config, snapshot, mode="scan")
     report.extra["demo"] = True
+    # The demo's configuration is published beside the sample reports; SARIF points into it.
+    report.extra["config_path"] = DEMO_CONFIG_PATH
     return report
