@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS) -> None:
+def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS, *, many_aws_profiles=False) -> None:
     parser.add_argument("--format", choices=formats, help="output format (default: table on a "
                         "terminal, json otherwise)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically)")
@@ -28,7 +28,11 @@ def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS) -> None:
                              "(default: low)")
     parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
                         help="override a rule's severity, e.g. --severity TRUST-005=medium")
-    parser.add_argument("--aws-profile", metavar="NAME", help="AWS named profile for reading IAM")
+    if many_aws_profiles:
+        parser.add_argument("--aws-profile", action="append", metavar="NAME",
+                            help="AWS named profile of an account to read (repeatable)")
+    else:
+        parser.add_argument("--aws-profile", metavar="NAME", help="AWS named profile for reading IAM")
     parser.add_argument("--region", metavar="REGION", help="AWS region for API calls")
     parser.add_argument("--status", action="append", choices=("PASS", "FAIL", "ERROR", "SKIP"),
                         type=str.upper, metavar="STATUS",
@@ -75,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "AWS needed)")
     _common(demo)
 
+    discover = commands.add_parser("discover", help="find and audit every role assumed on behalf "
+                                   "of a user in one or more accounts (bulk reads)")
+    discover.add_argument("--accounts", metavar="FILE",
+                          help="YAML list of accounts: {account, aws_profile | role_arn}")
+    discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
+                          help="accounts read at once (default: 4)")
+    _common(discover, many_aws_profiles=True)
+
     rules = commands.add_parser("rules", help="list the rule catalogue")
     rules.add_argument("--format", choices=RULES_FORMATS, default="table")
     rules.add_argument("-o", "--output", metavar="FILE")
@@ -89,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         _read_baseline_early(args)
         handler = {"lint": _cmd_lint, "rules": _cmd_rules, "scan": _cmd_scan,
-                   "collect": _cmd_collect, "demo": _cmd_demo}[args.command]
+                   "collect": _cmd_collect, "demo": _cmd_demo,
+                   "discover": _cmd_discover}[args.command]
         return handler(args)
     except UsageError as error:
         print(f"iam-auditor: error: {error}" if not str(error).startswith("iam-auditor")
@@ -249,3 +262,54 @@ def _cmd_demo(args) -> int:
     from .demo import run_demo
 
     return finish(run_demo(severity_overrides=_severity_overrides(args.severity)), args)
+
+
+def _cmd_discover(args) -> int:
+    from .discover import AccountSpec, discover, load_accounts
+    from .report import Report
+    from .settings import Settings
+
+    if args.max_accounts < 1:
+        raise UsageError("--max-accounts must be at least 1")
+    specs = load_accounts(args.accounts) if args.accounts else []
+    specs += [AccountSpec(name, aws_profile=name) for name in args.aws_profile or ()]
+    if not specs:
+        specs = [AccountSpec("default")]  # boto3's usual credential chain
+    settings = Settings(severity_overrides=_severity_overrides(args.severity))
+    with _progress_bar(args) as bar:
+        results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
+                                  progress=bar)
+    return finish(Report("discover", results, extra={"api_calls": calls,
+                                                      "accounts": [s.label for s in specs]}), args)
+
+
+class _Bar:
+    """A tqdm bar on stderr whose total grows as accounts reveal their pairs."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def total_add(self, n: int) -> None:
+        self.bar.total = (self.bar.total or 0) + n
+        self.bar.refresh()
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+
+class _progress_bar:
+    def __init__(self, args):
+        self.enabled = not args.quiet and sys.stderr.isatty()
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+
+        self.tqdm = tqdm(total=0, desc="evaluating", unit="pair", file=sys.stderr, leave=False)
+        return _Bar(self.tqdm)
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.tqdm.close()
+        return False

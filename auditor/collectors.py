@@ -36,7 +36,13 @@ class Clients:
         self.max_attempts = max_attempts
         self._clients: dict[tuple[str | None, str], Any] = {}
         self._lock = threading.Lock()
+        self._sessions: dict[str, Any] = {}
         self.calls = 0
+
+    def add_session(self, name: str, session) -> None:
+        """Use a ready boto3 session (e.g. assumed-role credentials) under `name`."""
+        with self._lock:
+            self._sessions[name] = session
 
     def get(self, aws_profile: str | None, service: str):
         with self._lock:
@@ -45,7 +51,9 @@ class Clients:
                 import boto3
                 from botocore.config import Config
 
-                session = boto3.Session(profile_name=aws_profile, region_name=self.region or None)
+                session = self._sessions.get(aws_profile) if aws_profile else None
+                if session is None:
+                    session = boto3.Session(profile_name=aws_profile, region_name=self.region or None)
                 readonly.install(session)
                 session.events.register("before-call.*.*", self._count, unique_id="iam-auditor-count")
                 # The user agent names the auditor, so its calls can be told apart in CloudTrail.

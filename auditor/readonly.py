@@ -7,6 +7,7 @@ from __future__ import annotations
 
 ALLOWED_OPERATIONS = frozenset({
     "sts:GetCallerIdentity",
+    "sts:AssumeRole",  # discover --accounts: a read-only role in each account
     "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:GetRolePolicy",
     "iam:GetPolicy", "iam:GetPolicyVersion",
     "iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:GetUserPolicy",

@@ -75,6 +75,8 @@ def check_document(doc, settings):
 def _configured(view, settings):
     profile = view.profile
     value = profile.external_id
+    if value is None:
+        return  # account-wide discovery: no configured ID, only the trust policy's values
     problems = weaknesses(value, settings.min_external_id_length)
     shared = [p.name for p in view.peers if p.name != profile.name and p.external_id == value]
     if shared:

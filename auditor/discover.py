@@ -1,0 +1,309 @@
+"""`iam-auditor discover`: find every "role assumed on behalf of a user" set-up in an account.
+
+The account's IAM is read in bulk: GetAccountAuthorizationDetails (paginated) and ListRoles
+(for MaxSessionDuration, which GAAD lacks), then access keys and login profiles only for the
+users paired with a role. Never one call per role. A role is a candidate when its trust policy
+lets an IAM user, an account or "*" assume it; it is paired with the users whose identity
+policies let them assume it. The TRUST, LP, SESSION and KEY rules run on every pair; the
+secret-reading rules on every role that can read secrets.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .collectors import CallFailed, Clients, Collector, _call, _pages
+from .engine import ERROR, SCAN, Engine, Finding, Result, Target
+from .evaluation import Verdict, decide, principal_matches
+from .policy import IDENTITY, TRUST, parse_policy
+from .scan_view import ProfileView
+from .settings import Settings
+from .snapshot import NamedPolicy, RoleState, UserState
+
+# The rules that need no configuration (no external ID, duration or key to compare with).
+PAIR_RULES = ("LP-001", "LP-002", "LP-003", "LP-004", "TRUST-001", "TRUST-002", "TRUST-003",
+              "TRUST-004", "TRUST-005", "SESSION-001", "KEY-001", "KEY-002", "POLICY-001")
+SECRET_ROLE_RULES = ("LP-001", "LP-003", "POLICY-001")
+SECRET_READ = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue")
+_GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
+
+
+@dataclass(frozen=True)
+class DiscoveredPair:
+    """What the rules read of a profile, for a pair found without a configuration."""
+
+    role_arn: str
+    user: str
+    region: str
+    name: str | None = None
+    external_id: str | None = None
+    sts_duration: int | None = None
+    access_key_id: str | None = None
+    secret_access_key_literal: bool = False
+    secrets: tuple[str, ...] = ()
+    auth_type: str = "iam_role"
+
+
+@dataclass
+class AccountState:
+    account: str | None
+    roles: dict[str, RoleState]          # by ARN
+    users: dict[str, UserState]          # by ARN
+    api_calls: int = 0
+
+
+def _default_document(policy: dict) -> Any:
+    for version in policy.get("PolicyVersionList", ()):
+        if version.get("IsDefaultVersion"):
+            return version.get("Document")
+    return None
+
+
+def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
+    """The bulk download: GAAD pages and ListRoles pages (plus the caller identity)."""
+    iam = clients.get(aws_profile, "iam")
+    identity = _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity")
+    details: dict[str, list] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
+                                "Policies": []}
+    paginator = iam.get_paginator("get_account_authorization_details")
+    try:
+        for page in paginator.paginate(Filter=_GAAD_FILTER):
+            for key in details:
+                details[key].extend(page.get(key, []))
+    except Exception as exc:  # noqa: BLE001 - classified into CallFailed
+        from .collectors import classify
+
+        raise CallFailed(classify("iam:GetAccountAuthorizationDetails", exc)) from None
+    max_sessions = {r["Arn"]: r.get("MaxSessionDuration")
+                    for r in _pages(iam, "iam:ListRoles", "list_roles", "Roles")}
+    documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
+
+    def managed(items, source):
+        return [NamedPolicy(a["PolicyName"], "managed", source, documents.get(a["PolicyArn"]), a["PolicyArn"])
+                for a in items if documents.get(a["PolicyArn"]) is not None]
+
+    def boundary(item):
+        arn = (item.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if not arn:
+            return False, None
+        document = documents.get(arn)
+        return True, (NamedPolicy(arn.rsplit("/", 1)[-1], "managed", "boundary", document, arn)
+                      if document is not None else None)
+
+    groups = {}
+    for group in details["GroupDetailList"]:
+        source = f"group:{group['GroupName']}"
+        groups[group["GroupName"]] = managed(group.get("AttachedManagedPolicies", ()), source) + [
+            NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
+            for p in group.get("GroupPolicyList", ())]
+    roles = {}
+    for role in details["RoleDetailList"]:
+        policies = managed(role.get("AttachedManagedPolicies", ()), "role") + [
+            NamedPolicy(p["PolicyName"], "inline", "role", p["PolicyDocument"])
+            for p in role.get("RolePolicyList", ())]
+        has_boundary, bound = boundary(role)
+        roles[role["Arn"]] = RoleState(role["RoleName"], role["Arn"], True, max_sessions.get(role["Arn"]),
+                                       role.get("AssumeRolePolicyDocument"), tuple(policies), bound,
+                                       has_boundary)
+    users = {}
+    for user in details["UserDetailList"]:
+        group_names = tuple(user.get("GroupList", ()))
+        policies = managed(user.get("AttachedManagedPolicies", ()), "user") + [
+            NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
+            for p in user.get("UserPolicyList", ())]
+        for name in group_names:
+            policies += groups.get(name, [])
+        has_boundary, bound = boundary(user)
+        users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
+                                       tuple(policies), bound, has_boundary)
+    return AccountState(identity.get("Account"), roles, users)
+
+
+def _trusts_iam_principals(trust) -> bool:
+    from rules._common import assume_allows, lets_aws_principals_in
+
+    return any(lets_aws_principals_in(s) for s in assume_allows(trust))
+
+
+def _reads_secrets(policies) -> bool:
+    from rules._common import granted
+
+    return any(s.is_allow and granted(s, SECRET_READ) for p in policies for s in p.statements)
+
+
+def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], list[RoleState]]:
+    """(role, user) pairs where the trust admits the user and the user may assume the role;
+    and the roles that can read secrets."""
+    users = [(u, [parse_policy(p.document, IDENTITY) for p in u.policies],
+              [parse_policy(u.boundary.document, IDENTITY)] if u.boundary else None)
+             for u in state.users.values()]
+    # Only users with some sts:AssumeRole grant can be a pair's user: filter once, not per role.
+    from rules._common import ASSUME_ROLE, granted
+
+    assumers = [entry for entry in users
+                if any(s.is_allow and granted(s, (ASSUME_ROLE,)) for p in entry[1] for s in p.statements)]
+    pairs, secret_roles = [], []
+    for role in state.roles.values():
+        trust = parse_policy(role.trust_policy, TRUST)
+        if _reads_secrets([parse_policy(p.document, IDENTITY) for p in role.policies]):
+            secret_roles.append(role)
+        if not _trusts_iam_principals(trust):
+            continue
+        for user, policies, bound in assumers:
+            account = user.arn.split(":")[4]
+            if not decide([trust], ASSUME_ROLE, role.arn, caller=(user.arn, account)).allowed:
+                continue
+            if decide(policies, ASSUME_ROLE, role.arn, boundary=bound).verdict >= Verdict.CONDITIONAL:
+                pairs.append((role, user))
+    return pairs, secret_roles
+
+
+def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable[UserState]) -> dict[str, UserState]:
+    """Access keys and login profile, only for the users that matter."""
+    from dataclasses import replace
+
+    iam = collector.clients.get(aws_profile, "iam")
+
+    def one(user: UserState) -> UserState:
+        errors: list = []
+        keys = collector._access_keys(iam, user.name, errors)
+        login = None
+        try:
+            _call(iam, "iam:GetLoginProfile", "get_login_profile", UserName=user.name)
+            login = True
+        except CallFailed as failure:
+            login = False if failure.error.kind == "NoSuchEntity" else None
+            if login is None:
+                errors.append(failure.error)
+        return replace(user, access_keys=keys, has_login_profile=login, errors=tuple(errors))
+
+    distinct = {u.arn: u for u in users}
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="keys") as pool:
+        return dict(zip(distinct, pool.map(one, distinct.values())))
+
+
+def evaluate_account(state: AccountState, pairs, secret_roles, region: str, settings: Settings,
+                     progress: Callable[[int], None] | None = None) -> list[Result]:
+    pair_engine = Engine(SCAN, severity_overrides=settings.severity_overrides, only=PAIR_RULES)
+    role_engine = Engine(SCAN, severity_overrides=settings.severity_overrides, only=SECRET_ROLE_RULES)
+    results: list[Result] = []
+    seen: set[str] = set()
+    paired_roles = set()
+
+    def run(engine, role, user):
+        profile = DiscoveredPair(role.arn, user.arn if user else "", region)
+        view = ProfileView(profile, role, user, settings, caller_account=state.account)
+        target = Target(resource=role.arn, resource_type="AwsIamRole", payload=view,
+                        account_id=state.account, region=region)
+        for result in engine.run(target, settings):
+            # A role paired with several users gives its role findings once.
+            if result.fingerprint not in seen:
+                seen.add(result.fingerprint)
+                results.append(result)
+        if progress:
+            progress(1)
+
+    for role, user in pairs:
+        paired_roles.add(role.arn)
+        run(pair_engine, role, user)
+    for role in secret_roles:
+        if role.arn not in paired_roles:
+            run(role_engine, role, None)
+    return results
+
+
+def account_error(label: str, account: str | None, message: str) -> Result:
+    """One ERROR result standing for an account that could not be read."""
+    from .engine import RuleMeta, fingerprint
+
+    meta = RuleMeta("DISCOVER-001", "account-readable", "The account's IAM could be read", "high",
+                    (2,), "discover reads the account's IAM in bulk", "Grant the auditor's policy")
+    resource = f"arn:aws:iam::{account}:root" if account else f"aws-profile:{label}"
+    finding = Finding(ERROR, message)
+    return Result(meta.id, meta.name, meta.title, finding.status, meta.severity, None, account, None,
+                  resource, "AwsAccount", None, message, meta.remediation, 2, {},
+                  fingerprint(meta.id, account, resource, None))
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    label: str                      # how the account is named in messages
+    aws_profile: str | None = None  # a named profile reading this account
+    role_arn: str | None = None     # or a read-only role to assume in it
+
+
+def load_accounts(path: str) -> list[AccountSpec]:
+    """`--accounts FILE`: YAML `accounts: [{account, aws_profile | role_arn}]`; exit 2 on bad input."""
+    from .errors import UsageError
+
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise UsageError(f"--accounts {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise UsageError(f"--accounts {path}: malformed YAML: {str(error).splitlines()[0]}") from None
+    items = data.get("accounts") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise UsageError(f"--accounts {path}: expected a non-empty list under 'accounts'")
+    specs = []
+    for index, item in enumerate(items):
+        where = f"--accounts {path}: account #{index + 1}"
+        if not isinstance(item, dict) or set(item) - {"account", "aws_profile", "role_arn"}:
+            raise UsageError(f"{where}: keys are account, aws_profile, role_arn")
+        if bool(item.get("aws_profile")) == bool(item.get("role_arn")):
+            raise UsageError(f"{where}: give exactly one of aws_profile or role_arn")
+        label = str(item.get("account") or item.get("aws_profile") or item.get("role_arn"))
+        specs.append(AccountSpec(label, item.get("aws_profile"), item.get("role_arn")))
+    return specs
+
+
+def _assumed_session(clients: Clients, role_arn: str):
+    """A boto3 session acting through a read-only role of another account."""
+    import boto3
+
+    sts = clients.get(None, "sts")
+    credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=role_arn,
+                        RoleSessionName="iam-auditor-discover")["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"])
+
+
+def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
+                     progress=None) -> list[Result]:
+    key = spec.aws_profile
+    try:
+        if spec.role_arn:
+            key = f"role:{spec.role_arn}"
+            clients.add_session(key, _assumed_session(clients, spec.role_arn))
+        state = read_account(clients, key)
+        pairs, secret_roles = find_pairs(state)
+        users = add_key_state(Collector(clients), key, [u for _, u in pairs])
+        pairs = [(role, users[user.arn]) for role, user in pairs]
+        if progress:
+            progress.total_add(len(pairs) + len(secret_roles))
+        return evaluate_account(state, pairs, secret_roles, region, settings,
+                                progress=progress.update if progress else None)
+    except CallFailed as failure:
+        account = spec.role_arn.split(":")[4] if spec.role_arn else None
+        return [account_error(spec.label, account,
+                              f"account {spec.label} could not be read: {failure.error.describe()}")]
+
+
+def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
+             max_accounts: int = 4, progress=None) -> tuple[list[Result], int]:
+    """Results for every account (concurrently, bounded) and the number of API calls made."""
+    from .collectors import _open_sessions
+
+    clients = Clients(region)
+    _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn} |
+                   ({None} if any(s.role_arn for s in specs) else set()))
+    region = region or "us-east-1"
+    with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
+        per_account = list(pool.map(
+            lambda spec: discover_account(spec, clients, region, settings, progress), specs))
+    return [r for results in per_account for r in results], clients.calls

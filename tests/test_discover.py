@@ -1,0 +1,132 @@
+"""`discover` on a synthetic account (in-process moto): finds every planted integration, no other."""
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from auditor.discover import AccountSpec, discover, find_pairs, read_account
+from auditor.collectors import Clients
+from auditor.settings import Settings
+
+ACCOUNT = "123456789012"
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust(principal, condition=None):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    return doc(statement)
+
+
+@pytest.fixture
+def account(monkeypatch):
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        read = iam.create_policy(PolicyName="read", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))["Policy"]["Arn"]
+        # Planted 1: the guide's set-up, trust by user ARN, user allowed on the role ARN.
+        alice = iam.create_user(UserName="alice")["User"]["Arn"]
+        iam.create_access_key(UserName="alice")
+        iam.create_role(RoleName="catalog", AssumeRolePolicyDocument=trust(
+            {"AWS": alice}, {"StringEquals": {"sts:ExternalId": "5f0c1e7a-93b2-4d1e-8a6f-2c4b9e7d3a10"}}))
+        iam.attach_role_policy(RoleName="catalog", PolicyArn=read)
+        iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/catalog"}))
+        # Planted 2: a forgotten role trusting the whole account; bob may assume any role (group).
+        iam.create_role(RoleName="forgotten", AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}))
+        iam.create_user(UserName="bob")
+        iam.create_group(GroupName="assumers")
+        iam.add_user_to_group(GroupName="assumers", UserName="bob")
+        iam.put_group_policy(GroupName="assumers", PolicyName="p", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
+        # Noise: a service role, and a user-trusting role nobody may assume.
+        iam.create_role(RoleName="ec2-only", AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
+        carol = iam.create_user(UserName="carol")["User"]["Arn"]
+        iam.create_role(RoleName="orphan", AssumeRolePolicyDocument=trust({"AWS": carol}))
+        # A service role that reads secrets: the secret-reading rules still run on it.
+        iam.create_role(RoleName="lambda-reader", AssumeRolePolicyDocument=trust({"Service": "lambda.amazonaws.com"}))
+        iam.attach_role_policy(RoleName="lambda-reader", PolicyArn=read)
+        yield iam
+
+
+def arn(name):
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def test_pairs_found_and_nothing_else(account):
+    state = read_account(Clients("us-east-1"), None)
+    pairs, secret_roles = find_pairs(state)
+    found = {(r.name, u.name) for r, u in pairs}
+    assert found == {("catalog", "alice"), ("forgotten", "bob")}
+    assert {r.name for r in secret_roles} == {"catalog", "lambda-reader"}
+
+
+def test_discover_results(account, validate_report):
+    results, calls = discover([AccountSpec("default")], "us-east-1", Settings())
+    roles = {r.resource for r in results}
+    assert roles == {arn("catalog"), arn("forgotten"), arn("lambda-reader")}
+    by = {(r.resource, r.rule_id): r for r in results}
+    assert by[(arn("forgotten"), "TRUST-001")].status == "FAIL"
+    assert by[(arn("forgotten"), "TRUST-002")].status == "FAIL"
+    assert by[(arn("catalog"), "TRUST-003")].status == "PASS"
+    assert by[(arn("catalog"), "LP-001")].status == "FAIL"
+    assert by[(arn("lambda-reader"), "LP-001")].status == "FAIL"
+    assert not any(r.rule_id.startswith(("CHAIN", "CONFIG")) or r.rule_id == "KEY-003" for r in results)
+    assert all(r.profile is None for r in results)
+    fingerprints = [r.fingerprint for r in results]
+    assert len(fingerprints) == len(set(fingerprints))
+    # bulk reads: GAAD + ListRoles + identity, then key calls for the two paired users only
+    assert calls <= 3 + 2 * 3
+    from auditor.report import Report
+
+    validate_report(Report("discover", results).to_dict())
+
+
+def test_unreadable_account_is_an_error_result(account, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from auditor import discover as module
+
+    def denied(clients, key):
+        from auditor.collectors import CallFailed, classify
+
+        raise CallFailed(classify("iam:GetAccountAuthorizationDetails", ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetAccountAuthorizationDetails")))
+
+    monkeypatch.setattr(module, "read_account", denied)
+    results, _ = discover([AccountSpec("default")], "us-east-1", Settings())
+    assert [(r.rule_id, r.status) for r in results] == [("DISCOVER-001", "ERROR")]
+    assert "iam:GetAccountAuthorizationDetails" in results[0].message
+
+
+def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
+    from auditor import discover as module
+
+    real = module.read_account
+
+    def flaky(clients, key):
+        if key == "role:arn:aws:iam::210987654321:role/auditor":
+            from botocore.exceptions import EndpointConnectionError
+
+            from auditor.collectors import CallFailed, classify
+
+            raise CallFailed(classify("iam:GetAccountAuthorizationDetails",
+                                      EndpointConnectionError(endpoint_url="http://127.0.0.1:1")))
+        return real(clients, key)
+
+    monkeypatch.setattr(module, "read_account", flaky)
+    monkeypatch.setattr(module, "_assumed_session", lambda clients, role_arn: boto3.Session())
+    specs = [AccountSpec("default"), AccountSpec("other", role_arn="arn:aws:iam::210987654321:role/auditor")]
+    results, _ = discover(specs, "us-east-1", Settings(), max_accounts=2)
+    errors = [r for r in results if r.status == "ERROR"]
+    assert [(r.rule_id, r.account_id) for r in errors] == [("DISCOVER-001", "210987654321")]
+    assert arn("catalog") in {r.resource for r in results}
