@@ -62,7 +62,11 @@ def free_port() -> int:
 
 
 def start_server():
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no access log line per request
 
     port = free_port()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
