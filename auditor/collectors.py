@@ -117,6 +117,22 @@ def _pages(client, operation: str, method: str, key: str, **params) -> list:
         raise CallFailed(classify(operation, exc)) from None
 
 
+def _account_of(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else None
+
+
+def _wrong_account(operation: str, configured: str, returned: str | None, setting: str) -> CallError | None:
+    """IAM names are per account: a same-named entity read with the wrong credentials is not the
+    configured one. Never audit it in its place."""
+    want, got = _account_of(configured), _account_of(returned)
+    if want and got and want != got:
+        return CallError(operation, OTHER, "WrongAccount",
+                         f"the credentials read account {got}, but {configured} is in account "
+                         f"{want}: set {setting} to a profile of account {want}")
+    return None
+
+
 def _iso(value) -> str | None:
     if value is None:
         return None
@@ -129,6 +145,8 @@ class Collector:
         self.clients = clients
         self._managed: dict[tuple[str | None, str], Any] = {}
         self._managed_lock = threading.Lock()
+        self._groups: dict[tuple[str | None, str], threading.Event] = {}
+        self._group_results: dict[tuple[str | None, str], tuple[list, list]] = {}
 
     # -- managed policies: fetched once per ARN --------------------------------------------
     def managed_document(self, aws_profile: str | None, arn: str) -> Any:
@@ -199,6 +217,31 @@ class Collector:
             return True, None
         return True, NamedPolicy(arn.rsplit("/", 1)[-1], "managed", "boundary", document, arn)
 
+    def group(self, aws_profile: str | None, group: str) -> tuple[list[NamedPolicy], list[CallError]]:
+        """A group's attached and inline policies, read once per scan however many users share it."""
+        key = (aws_profile, group)
+        with self._managed_lock:
+            event = self._groups.get(key)
+            owner = event is None
+            if owner:
+                event = self._groups[key] = threading.Event()
+        if not owner:
+            event.wait()
+            return self._group_results[key]
+        errors: list[CallError] = []
+        policies: list[NamedPolicy] = []
+        try:
+            policies = self._attached(aws_profile, "list_attached_group_policies",
+                                      "iam:ListAttachedGroupPolicies", f"group:{group}", errors,
+                                      GroupName=group)
+            policies += self._inline(aws_profile, "list_group_policies", "iam:ListGroupPolicies",
+                                     "get_group_policy", "iam:GetGroupPolicy", f"group:{group}",
+                                     errors, GroupName=group)
+        finally:  # waiters never hang, whatever happened
+            self._group_results[key] = (policies, errors)
+            event.set()
+        return policies, errors
+
     # -- entities ---------------------------------------------------------------------------
     def role(self, aws_profile: str | None, role_arn: str) -> RoleState:
         name = role_arn.rsplit("/", 1)[-1]
@@ -209,6 +252,9 @@ class Collector:
         except CallFailed as failure:
             exists = False if failure.error.kind == NO_SUCH_ENTITY else None
             return RoleState(name, role_arn, exists, errors=(failure.error,))
+        wrong = _wrong_account("iam:GetRole", role_arn, info.get("Arn"), "aws_profile")
+        if wrong:
+            return RoleState(name, role_arn, None, errors=(wrong,))
         policies = self._attached(aws_profile, "list_attached_role_policies",
                                   "iam:ListAttachedRolePolicies", "role", errors, RoleName=name)
         policies += self._inline(aws_profile, "list_role_policies", "iam:ListRolePolicies",
@@ -228,6 +274,9 @@ class Collector:
             exists = False if failure.error.kind == NO_SUCH_ENTITY else None
             return UserState(name, user if user.startswith("arn:") else None, exists,
                              errors=(failure.error,))
+        wrong = _wrong_account("iam:GetUser", user, info.get("Arn"), "user_aws_profile")
+        if wrong:
+            return UserState(name, user, None, errors=(wrong,))
         policies = self._attached(aws_profile, "list_attached_user_policies",
                                   "iam:ListAttachedUserPolicies", "user", errors, UserName=name)
         policies += self._inline(aws_profile, "list_user_policies", "iam:ListUserPolicies",
@@ -239,12 +288,9 @@ class Collector:
         except CallFailed as failure:
             errors.append(failure.error)
         for group in groups:
-            policies += self._attached(aws_profile, "list_attached_group_policies",
-                                       "iam:ListAttachedGroupPolicies", f"group:{group}", errors,
-                                       GroupName=group)
-            policies += self._inline(aws_profile, "list_group_policies", "iam:ListGroupPolicies",
-                                     "get_group_policy", "iam:GetGroupPolicy", f"group:{group}",
-                                     errors, GroupName=group)
+            group_policies, group_errors = self.group(aws_profile, group)
+            policies += group_policies
+            errors += group_errors
         has_boundary, boundary = self._boundary(aws_profile, info, errors)
         keys = self._access_keys(iam, name, errors)
         login = None

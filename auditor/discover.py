@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from .collectors import CallFailed, Clients, Collector, _call, _pages
 from .engine import ERROR, SCAN, Engine, Finding, Result, Target
-from .evaluation import Verdict, decide, principal_matches
+from .evaluation import Verdict, decide
 from .policy import IDENTITY, TRUST, parse_policy
 from .scan_view import ProfileView
 from .settings import Settings

@@ -76,7 +76,8 @@ class Target:
     profile: str | None = None
     account_id: str | None = None
     region: str | None = None
-    subjects: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # subject -> (resource, type)
+    # subject -> (resource, type, account): results about the user name the user, in its account
+    subjects: Mapping[str, tuple[str, str, str | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -217,16 +218,17 @@ class Engine:
         return results
 
     def _result(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
-        subject_resource, subject_type = target.subjects.get(meta.subject, (target.resource, target.resource_type))
+        subject_resource, subject_type, account_id = target.subjects.get(
+            meta.subject, (target.resource, target.resource_type, target.account_id))
         resource = finding.resource or subject_resource
         location = dict(finding.location) if finding.location else None
         severity = self.severity_overrides.get(meta.id) or finding.severity or meta.severity
         return Result(
             rule_id=meta.id, rule_name=meta.name, title=meta.title, status=finding.status,
-            severity=severity, profile=target.profile, account_id=target.account_id,
+            severity=severity, profile=target.profile, account_id=account_id,
             region=target.region, resource=resource,
             resource_type=finding.resource_type or subject_type, location=location,
             message=finding.message, remediation=finding.remediation or meta.remediation,
             step=meta.steps[0], steps=meta.steps, evidence=dict(finding.evidence),
-            fingerprint=fingerprint(meta.id, target.account_id, resource, location, target.profile),
+            fingerprint=fingerprint(meta.id, account_id, resource, location, target.profile),
         )

@@ -37,7 +37,8 @@ def evaluate(views: Iterable[ProfileView], settings) -> list[Result]:
         user = view.user_arn or view.profile.user
         target = Target(resource=view.role_arn, resource_type="AwsIamRole", payload=view,
                         profile=view.profile.name, account_id=_account(view),
-                        region=view.profile.region, subjects={"user": (user, "AwsIamUser")})
+                        region=view.profile.region,
+                        subjects={"user": (user, "AwsIamUser", view.user_account or _account(view))})
         results.extend(engine.run(target, settings))
     return results
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -157,6 +158,7 @@ class Excess:
                 "full_admin": self.full_admin}
 
 
+@lru_cache(maxsize=4096)
 def excess_actions(statement: Statement, allowed: frozenset[str]) -> Excess | None:
     """What an Allow statement grants beyond `allowed` (lower-case action names), with severity:
     critical for full admin, high when a write or permissions action is among them."""

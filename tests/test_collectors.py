@@ -160,3 +160,20 @@ def test_demo_scan_passes_chain_for_healthy_profile():
     assert set(healthy.values()) == {PASS}
     legacy = [(r.rule_id, r.status, r.severity) for r in report.results if r.profile == "catalog-legacy"]
     assert ("CHAIN-005", "FAIL", "medium") in legacy and ("TRUST-003", "FAIL", "high") in legacy
+
+
+def test_shared_group_read_once(aws, monkeypatch):
+    aws.create_user(UserName="other")
+    aws.add_user_to_group(GroupName="g", UserName="other")
+    group_reads = []
+    original = collectors.Collector._attached
+
+    def counting(self, aws_profile, list_method, list_op, source, errors, **params):
+        if list_op == "iam:ListAttachedGroupPolicies":
+            group_reads.append(params["GroupName"])
+        return original(self, aws_profile, list_method, list_op, source, errors, **params)
+
+    monkeypatch.setattr(collectors.Collector, "_attached", counting)
+    snapshot = collectors.collect([profile(), profile(name="q", user="other")], REGION)
+    assert group_reads == ["g"]
+    assert all("group:g" in {p.source for p in u.policies} for u in snapshot.users.values())

@@ -294,7 +294,8 @@ def test_scan_results_name_the_role(demo_report):
     assert run["results"]
     for got, result in zip(run["results"], findings(demo_report)):
         (location,) = got["locations"]
-        assert "physicalLocation" not in location   # no configuration file known
+        # the demo publishes its configuration: GitHub needs a physical location to upload
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "sample_reports/demo-config.yaml"
         (logical,) = location["logicalLocations"]
         assert logical["fullyQualifiedName"] == result.resource
         assert logical["kind"] == "resource"

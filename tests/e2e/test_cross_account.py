@@ -98,22 +98,16 @@ def _by_rule(report, rule):
     return [r for r in report["results"] if r["rule_id"] == rule]
 
 
-def test_moto_maps_each_named_profile_to_its_account(account, cross):
+def test_moto_maps_each_named_profile_to_its_account(account, cross, monkeypatch):
     """The premise of the other tests: the two named profiles act in two different accounts."""
     _, env, _ = cross
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", env["AWS_SHARED_CREDENTIALS_FILE"])
+    monkeypatch.setenv("AWS_CONFIG_FILE", env["AWS_CONFIG_FILE"])
     for name, expected in (("acct-a", ACCOUNT_A), ("acct-b", ACCOUNT_B)):
-        import os
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-        try:
-            session = boto3.Session(profile_name=name)
-            identity = session.client("sts", endpoint_url=account.endpoint).get_caller_identity()
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        sts = boto3.Session(profile_name=name).client("sts", endpoint_url=account.endpoint)
+        identity = sts.get_caller_identity()
         assert identity["Account"] == expected, (name, identity)
         assert identity["Arn"] == f"arn:aws:iam::{expected}:user/iam-auditor"
 
@@ -164,12 +158,15 @@ def test_user_is_read_from_account_b(account, cross):
     chain1 = _by_rule(report, "CHAIN-001")
     assert [r["status"] for r in chain1] == ["FAIL"], chain1
     assert "does not exist" in chain1[0]["message"], chain1
-    assert statuses(report)["CHAIN-002"][0][0] == "SKIP" or True
+    got = statuses(report)
+    for rule in ("CHAIN-002", "CHAIN-003", "LP-002", "KEY-003"):
+        assert {s for s, _ in got[rule]} == {"SKIP"}, (rule, got[rule])
+    assert got["CHAIN-004"][0][0] == "PASS"      # the role's side is still read from A
     assert proc.returncode == 1
 
 
 def test_user_side_profile_reads_role_account_only_for_the_role(account, cross):
-    """Swapped profiles: the role is looked up in B (absent there) and CHAIN-002 FAILs."""
+    """The role read with the user's account profile: absent in B, so CHAIN-002 FAILs."""
     profile, env, _ = cross
     profile["aws_profile"], profile["user_aws_profile"] = "acct-b", "acct-b"
     _, report = account.scan(account.config(profile), env=env)
@@ -195,3 +192,38 @@ def test_collect_then_offline_scan_keeps_both_accounts(account, cross, tmp_path)
                                  env={"CATALOG_SECRET": env["CATALOG_SECRET"]}).stdout)
     key = lambda r: (r["rule_id"], r["fingerprint"], r["status"], r["resource"], r["message"])  # noqa: E731
     assert sorted(map(key, live["results"])) == sorted(map(key, offline["results"]))
+
+
+# -- accounts kept apart (these were gaps found by the tests above) ----------------------------
+
+def test_user_results_carry_the_users_account(account, cross):
+    profile, env, _ = cross
+    _, report = account.scan(account.config(profile), env=env)
+    for rule in USER_RULES:
+        for result in _by_rule(report, rule):
+            assert result["account_id"] == ACCOUNT_B, result
+
+
+def test_user_arn_of_another_account_is_not_silently_swapped(account, cross):
+    """The user configured by its ARN in B, no user_aws_profile, and a same-named user in A:
+    the auditor must not audit A's user in its place."""
+    profile, env, _ = cross
+    del profile["user_aws_profile"]
+    profile["user"] = USER_ARN_B
+    account.iam.create_user(UserName=USER)
+    _, report = account.scan(account.config(profile), env=env)
+    wrong = f"arn:aws:iam::{ACCOUNT_A}:user/{USER}"
+    assert [r for r in report["results"] if r["resource"] == wrong] == []
+
+
+def test_role_of_another_account_is_not_silently_swapped(account, cross):
+    """role_arn names A, but aws_profile reads B, where a same-named role trusts the user without
+    an external ID: CHAIN-002/003 must not PASS on that other role."""
+    profile, env, iam_b = cross
+    iam_b.create_role(RoleName="read_secrets_role", AssumeRolePolicyDocument=_doc(
+        {"Effect": "Allow", "Principal": {"AWS": USER_ARN_B}, "Action": "sts:AssumeRole"}))
+    profile["aws_profile"] = "acct-b"
+    _, report = account.scan(account.config(profile), env=env)
+    wrong = f"arn:aws:iam::{ACCOUNT_B}:role/read_secrets_role"
+    assert [r for r in report["results"] if r["resource"] == wrong] == []
+    assert statuses(report)["CHAIN-002"][0][0] != "PASS"
