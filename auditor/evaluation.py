@@ -150,6 +150,16 @@ def _value_matches(operator: str, policy_value: str, request_value: str) -> bool
             "StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals",
             "DateNotEquals": "DateEquals", "NotIpAddress": "IpAddress",
             "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}.get(operator, operator)
+    if policy_value.startswith("iam-auditor-redacted-external-id;"):
+        # An external ID from a snapshot: only its hash is known (see auditor.redact).
+        from .redact import ExternalIdFacts
+
+        facts = ExternalIdFacts.of(policy_value)
+        if base in ("StringEquals", "StringLike"):
+            return facts.equals(request_value)
+        if base == "StringEqualsIgnoreCase":
+            return facts.equals(request_value, ignore_case=True)
+        return None
     try:
         if base == "StringEquals":
             return request_value == policy_value

@@ -89,7 +89,13 @@ class Snapshot:
     version: int = SNAPSHOT_VERSION
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True, default=str) + "\n"
+        """The snapshot file: external IDs in trust policies as tokens (see auditor.redact)."""
+        from .redact import redact_trust_policy
+
+        data = asdict(self)
+        for role in data["roles"].values():
+            role["trust_policy"] = redact_trust_policy(role["trust_policy"])
+        return json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
 
 
 def entity_key(aws_profile: str | None, name: str) -> str:

@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import platform
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -775,6 +776,10 @@ def git_state() -> dict:
         return {"commit": None, "dirty": None}
 
 
+def _interrupt(*_args) -> None:
+    raise KeyboardInterrupt
+
+
 def med(runs: list[Run], attr: str = "wall") -> float:
     return statistics.median(getattr(r, attr) for r in runs)
 
@@ -1028,6 +1033,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep_server:
                 print(f"\nmoto server still up at {server.endpoint} (AWS_ENDPOINT_URL={server.endpoint}, "
                       f"keys {FAKE_KEY}/{FAKE_SECRET}); Ctrl-C to stop.", flush=True)
+                signal.signal(signal.SIGINT, signal.default_int_handler)   # even when started in the background
+                signal.signal(signal.SIGTERM, _interrupt)
                 try:
                     while server.process.is_alive():
                         time.sleep(1)

@@ -1,11 +1,11 @@
 """TRUST-004: the external ID is well-formed and hard to guess."""
 from __future__ import annotations
 
-import re
 
 from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 from auditor.evaluation import has_wildcard
 from auditor.masking import mask
+from auditor.redact import ExternalIdFacts
 
 from ._common import EXTERNAL_ID_KEY, assume_allows, location
 from ._lint import trust_only
@@ -21,23 +21,24 @@ META = RuleMeta(
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, unique per integration.",
 )
 
-_FORMAT = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}\Z")
 
 
 def weaknesses(value: str, min_length: int) -> list[tuple[str, str]]:
-    """(severity, why) for each weakness of one external ID; the value itself is never quoted."""
-    if not _FORMAT.match(value):
+    """(severity, why) for each weakness of one external ID (a literal, or a snapshot's token);
+    the value itself is never quoted."""
+    facts = ExternalIdFacts.of(value)
+    if not facts.format_ok:
         return [("high", f"breaks AWS's format (2-1224 characters of A-Z a-z 0-9 _+=,.@:/-; "
-                         f"it has {len(value)} characters)")]
+                         f"it has {facts.length} characters)")]
     out = []
-    if len(value) < min_length:
-        out.append(("medium", f"is {len(value)} characters long (minimum {min_length})"))
-    if value.isdigit():
-        out.append(("medium", "is digits only" + (", like an AWS account number" if len(value) == 12 else "")))
-    elif len(set(value)) == 1:
+    if facts.length < min_length:
+        out.append(("medium", f"is {facts.length} characters long (minimum {min_length})"))
+    if facts.digits_only:
+        out.append(("medium", "is digits only" + (", like an AWS account number" if facts.length == 12 else "")))
+    elif facts.distinct == 1:
         out.append(("medium", "repeats one character"))
-    elif len(set(value)) <= 3:
-        out.append(("medium", f"uses only {len(set(value))} distinct characters"))
+    elif facts.distinct <= 3:
+        out.append(("medium", f"uses only {facts.distinct} distinct characters"))
     return out
 
 
@@ -59,11 +60,12 @@ def findings(document, min_length):
         if not problems:
             continue
         severity = "high" if any(s == "high" for s, _ in problems) else "medium"
-        yield failed(f"{document.label} {statement.location_label}: the external ID {mask(value)} "
+        facts = ExternalIdFacts.of(value)
+        yield failed(f"{document.label} {statement.location_label}: the external ID {facts.masked} "
                      + "; ".join(why for _, why in problems),
                      location=location(document.label, statement,
                                        value=index),
-                     severity=severity, evidence={"external_id": mask(value), "length": len(value)})
+                     severity=severity, evidence={"external_id": facts.masked, "length": facts.length})
 
 
 @rule(META, LINT)

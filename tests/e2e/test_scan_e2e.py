@@ -154,6 +154,7 @@ def test_snapshot_gives_identical_results(account, tmp_path):
     collected = run_cli("collect", "-c", config, "-o", snapshot, env=env)
     assert collected.returncode == 0, collected.stderr
     assert ("s" * 40) not in snapshot.read_text()
+    assert EXTERNAL_ID not in snapshot.read_text() and EXTERNAL_ID[:3] + "…" in snapshot.read_text()
     live = json.loads(run_cli("scan", "-c", config, "--format", "json", env=env).stdout)
     offline = json.loads(run_cli("scan", "-c", config, "--snapshot", snapshot, "--format", "json",
                                  env={"CATALOG_SECRET": "s" * 40}).stdout)
