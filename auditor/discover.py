@@ -15,15 +15,16 @@ from typing import Any, Callable, Iterable
 
 from .collectors import CallFailed, Clients, Collector, _call, _pages
 from .engine import ERROR, SCAN, Engine, Finding, Result, Target
-from .evaluation import Verdict, decide
-from .policy import IDENTITY, TRUST, parse_policy
-from .scan_view import ProfileView
+from .evaluation import Verdict, decide, glob_match
+from .policy import IDENTITY, TRUST
+from .scan_view import ProfileView, parse_once
 from .settings import Settings
 from .snapshot import NamedPolicy, RoleState, UserState
 
 # The rules that need no configuration (no external ID, duration or key to compare with).
-PAIR_RULES = ("LP-001", "LP-002", "LP-003", "LP-004", "TRUST-001", "TRUST-002", "TRUST-003",
-              "TRUST-004", "TRUST-005", "SESSION-001", "KEY-001", "KEY-002", "POLICY-001")
+ROLE_RULES = ("LP-001", "LP-003", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004",
+              "SESSION-001", "POLICY-001")
+USER_RULES = ("LP-002", "LP-004", "KEY-001", "KEY-002", "POLICY-001")
 SECRET_ROLE_RULES = ("LP-001", "LP-003", "POLICY-001")
 SECRET_READ = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue")
 _GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
@@ -76,7 +77,8 @@ def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
 
         raise CallFailed(classify("iam:GetAccountAuthorizationDetails", exc)) from None
     max_sessions = {r["Arn"]: r.get("MaxSessionDuration")
-                    for r in _pages(iam, "iam:ListRoles", "list_roles", "Roles")}
+                    for r in _pages(iam, "iam:ListRoles", "list_roles", "Roles",
+                                    PaginationConfig={"PageSize": 1000})}
     documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
 
     def managed(items, source):
@@ -132,25 +134,41 @@ def _reads_secrets(policies) -> bool:
     return any(s.is_allow and granted(s, SECRET_READ) for p in policies for s in p.statements)
 
 
-def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], list[RoleState]]:
-    """(role, user) pairs where the trust admits the user and the user may assume the role;
-    and the roles that can read secrets."""
-    users = [(u, [parse_policy(p.document, IDENTITY) for p in u.policies],
-              [parse_policy(u.boundary.document, IDENTITY)] if u.boundary else None)
-             for u in state.users.values()]
-    # Only users with some sts:AssumeRole grant can be a pair's user: filter once, not per role.
+def _assume_patterns(policies) -> list[str]:
+    """Resource patterns on which a user's Allows grant sts:AssumeRole ("*" for NotResource)."""
     from rules._common import ASSUME_ROLE, granted
 
-    assumers = [entry for entry in users
-                if any(s.is_allow and granted(s, (ASSUME_ROLE,)) for p in entry[1] for s in p.statements)]
+    patterns = []
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.is_allow and granted(statement, (ASSUME_ROLE,)):
+                patterns.extend(statement.resources if statement.resources is not None else ("*",))
+    return patterns
+
+
+def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], list[RoleState]]:
+    """(role, user) pairs where the trust admits the user and the user may assume the role;
+    and the roles that can read secrets. Shared documents are parsed once (parse_once), and a
+    user is only evaluated against roles its AssumeRole patterns can name."""
+    from rules._common import ASSUME_ROLE
+
+    assumers = []
+    for user in state.users.values():
+        policies = [parse_once(p.document, IDENTITY) for p in user.policies]
+        patterns = _assume_patterns(policies)
+        if patterns:
+            bound = [parse_once(user.boundary.document, IDENTITY)] if user.boundary else None
+            assumers.append((user, policies, bound, patterns))
     pairs, secret_roles = [], []
     for role in state.roles.values():
-        trust = parse_policy(role.trust_policy, TRUST)
-        if _reads_secrets([parse_policy(p.document, IDENTITY) for p in role.policies]):
+        trust = parse_once(role.trust_policy, TRUST)
+        if _reads_secrets([parse_once(p.document, IDENTITY) for p in role.policies]):
             secret_roles.append(role)
         if not _trusts_iam_principals(trust):
             continue
-        for user, policies, bound in assumers:
+        for user, policies, bound, patterns in assumers:
+            if not any(glob_match(p, role.arn) for p in patterns):
+                continue  # cheap filter; `decide` below is the judge (Denies, boundaries)
             account = user.arn.split(":")[4]
             if not decide([trust], ASSUME_ROLE, role.arn, caller=(user.arn, account)).allowed:
                 continue
@@ -185,31 +203,45 @@ def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable
 
 def evaluate_account(state: AccountState, pairs, secret_roles, region: str, settings: Settings,
                      progress: Callable[[int], None] | None = None) -> list[Result]:
-    pair_engine = Engine(SCAN, severity_overrides=settings.severity_overrides, only=PAIR_RULES)
-    role_engine = Engine(SCAN, severity_overrides=settings.severity_overrides, only=SECRET_ROLE_RULES)
-    results: list[Result] = []
-    seen: set[str] = set()
-    paired_roles = set()
+    """Each rule runs once per thing it is about: role rules once per role, user rules once per
+    paired user, TRUST-005 once per role against its first paired user — never once per pair
+    (a role trusting its account pairs with every user allowed sts:AssumeRole on "*")."""
+    def engine(rules):
+        return Engine(SCAN, severity_overrides=settings.severity_overrides, only=rules)
 
-    def run(engine, role, user):
-        profile = DiscoveredPair(role.arn, user.arn if user else "", region)
+    role_engine, trust_engine = engine(ROLE_RULES), engine(("TRUST-005",))
+    user_engine, secret_engine = engine(USER_RULES), engine(SECRET_ROLE_RULES)
+    results: list[Result] = []
+
+    def run(rules_engine, role, user, resource, resource_type, pair_role_arn, scope=None):
+        profile = DiscoveredPair(pair_role_arn, user.arn if user else "", region)
         view = ProfileView(profile, role, user, settings, caller_account=state.account)
-        target = Target(resource=role.arn, resource_type="AwsIamRole", payload=view,
-                        account_id=state.account, region=region)
-        for result in engine.run(target, settings):
-            # A role paired with several users gives its role findings once.
-            if result.fingerprint not in seen:
-                seen.add(result.fingerprint)
-                results.append(result)
+        target = Target(resource=resource, resource_type=resource_type, payload=view,
+                        account_id=state.account, region=region, scope=scope)
+        results.extend(rules_engine.run(target, settings))
         if progress:
             progress(1)
 
+    users_of: dict[str, list[UserState]] = {}
+    roles_of: dict[str, list[RoleState]] = {}
+    roles = {}
     for role, user in pairs:
-        paired_roles.add(role.arn)
-        run(pair_engine, role, user)
-    for role in secret_roles:
-        if role.arn not in paired_roles:
-            run(role_engine, role, None)
+        users_of.setdefault(role.arn, []).append(user)
+        roles_of.setdefault(user.arn, []).append(role)
+        roles[role.arn] = role
+    for arn in sorted(roles):
+        run(role_engine, roles[arn], None, arn, "AwsIamRole", arn)
+        first_user = min(users_of[arn], key=lambda u: u.arn)
+        run(trust_engine, roles[arn], first_user, arn, "AwsIamRole", arn)
+    for user_arn in sorted(roles_of):
+        user = next(u for r, u in pairs if u.arn == user_arn)
+        first_role = min(roles_of[user_arn], key=lambda r: r.arn)
+        # As every discover result, located on a role: the first one the user is paired with.
+        run(user_engine, None, user, first_role.arn, "AwsIamRole", first_role.arn,
+            scope=f"user:{user_arn}")
+    for role in sorted(secret_roles, key=lambda r: r.arn):
+        if role.arn not in roles:
+            run(secret_engine, role, None, role.arn, "AwsIamRole", role.arn)
     return results
 
 
@@ -285,7 +317,8 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
         users = add_key_state(Collector(clients), key, [u for _, u in pairs])
         pairs = [(role, users[user.arn]) for role, user in pairs]
         if progress:
-            progress.total_add(len(pairs) + len(secret_roles))
+            progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
+                               + len(secret_roles))
         return evaluate_account(state, pairs, secret_roles, region, settings,
                                 progress=progress.update if progress else None)
     except CallFailed as failure:

@@ -76,6 +76,7 @@ class Target:
     profile: str | None = None
     account_id: str | None = None
     region: str | None = None
+    scope: str | None = None             # kept apart in fingerprints (default: the profile)
     # subject -> (resource, type, account): results about the user name the user, in its account
     subjects: Mapping[str, tuple[str, str, str | None]] = field(default_factory=dict)
 
@@ -230,5 +231,6 @@ class Engine:
             resource_type=finding.resource_type or subject_type, location=location,
             message=finding.message, remediation=finding.remediation or meta.remediation,
             step=meta.steps[0], steps=meta.steps, evidence=dict(finding.evidence),
-            fingerprint=fingerprint(meta.id, account_id, resource, location, target.profile),
+            fingerprint=fingerprint(meta.id, account_id, resource, location,
+                                    target.scope if target.scope is not None else target.profile),
         )

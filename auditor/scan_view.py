@@ -28,7 +28,7 @@ class Document:
 _PARSED: dict[tuple[int, str], tuple[Any, Policy]] = {}
 
 
-def _parse(raw: Any, kind: str) -> Policy:
+def parse_once(raw: Any, kind: str) -> Policy:
     """Parse once per document: entities (and so documents) are shared by profiles and rules.
     The cache holds the raw document too, so its id cannot be reused by another object."""
     key = (id(raw), kind)
@@ -74,14 +74,14 @@ class ProfileView:
     @cached_property
     def trust(self) -> Document:
         role = self.require_role(what="the role's trust policy")
-        return Document("trust-policy", _parse(role.trust_policy, TRUST))
+        return Document("trust-policy", parse_once(role.trust_policy, TRUST))
 
     @cached_property
     def role_documents(self) -> list[Document]:
         role = self.require_role("iam:ListAttachedRolePolicies", "iam:GetPolicy",
                                  "iam:GetPolicyVersion", "iam:ListRolePolicies",
                                  "iam:GetRolePolicy", what="the role's policies")
-        return [Document(_label(p), _parse(p.document, IDENTITY), p) for p in role.policies]
+        return [Document(_label(p), parse_once(p.document, IDENTITY), p) for p in role.policies]
 
     @cached_property
     def role_boundary(self) -> list[Document] | None:
@@ -91,7 +91,7 @@ class ProfileView:
             return None
         if role.boundary is None:
             raise Unavailable("ERROR", "could not read the role's permissions boundary")
-        return [Document("role:boundary", _parse(role.boundary.document, IDENTITY), role.boundary)]
+        return [Document("role:boundary", parse_once(role.boundary.document, IDENTITY), role.boundary)]
 
     # -- user -------------------------------------------------------------------------------
     @property
@@ -114,7 +114,7 @@ class ProfileView:
                                  "iam:ListGroupsForUser", "iam:ListAttachedGroupPolicies",
                                  "iam:ListGroupPolicies", "iam:GetGroupPolicy",
                                  what="the user's policies")
-        return [Document(_label(p), _parse(p.document, IDENTITY), p) for p in user.policies]
+        return [Document(_label(p), parse_once(p.document, IDENTITY), p) for p in user.policies]
 
     @cached_property
     def user_boundary(self) -> list[Document] | None:
@@ -124,7 +124,7 @@ class ProfileView:
             return None
         if user.boundary is None:
             raise Unavailable("ERROR", "could not read the user's permissions boundary")
-        return [Document("user:boundary", _parse(user.boundary.document, IDENTITY), user.boundary)]
+        return [Document("user:boundary", parse_once(user.boundary.document, IDENTITY), user.boundary)]
 
     # -- identities ---------------------------------------------------------------------------
     @property
