@@ -202,10 +202,14 @@ def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable
 
 
 def evaluate_account(state: AccountState, pairs, secret_roles, region: str, settings: Settings,
-                     progress: Callable[[int], None] | None = None) -> list[Result]:
+                     progress: Callable[[int], None] | None = None,
+                     keyed_users: Callable[[], dict[str, UserState]] | None = None) -> list[Result]:
     """Each rule runs once per thing it is about: role rules once per role, user rules once per
     paired user, TRUST-005 once per role against its first paired user — never once per pair
-    (a role trusting its account pairs with every user allowed sts:AssumeRole on "*")."""
+    (a role trusting its account pairs with every user allowed sts:AssumeRole on "*").
+
+    `keyed_users` gives the paired users with their access keys; it is only waited for when the
+    user rules run, so the key reads overlap the role rules."""
     def engine(rules):
         return Engine(SCAN, severity_overrides=settings.severity_overrides, only=rules)
 
@@ -233,15 +237,15 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
         run(role_engine, roles[arn], None, arn, "AwsIamRole", arn)
         first_user = min(users_of[arn], key=lambda u: u.arn)
         run(trust_engine, roles[arn], first_user, arn, "AwsIamRole", arn)
-    for user_arn in sorted(roles_of):
-        user = next(u for r, u in pairs if u.arn == user_arn)
-        first_role = min(roles_of[user_arn], key=lambda r: r.arn)
-        # As every discover result, located on a role: the first one the user is paired with.
-        run(user_engine, None, user, first_role.arn, "AwsIamRole", first_role.arn,
-            scope=f"user:{user_arn}")
     for role in sorted(secret_roles, key=lambda r: r.arn):
         if role.arn not in roles:
             run(secret_engine, role, None, role.arn, "AwsIamRole", role.arn)
+    users = keyed_users() if keyed_users else {u.arn: u for _, u in pairs}
+    for user_arn in sorted(roles_of):
+        first_role = min(roles_of[user_arn], key=lambda r: r.arn)
+        # As every discover result, located on a role: the first one the user is paired with.
+        run(user_engine, None, users[user_arn], first_role.arn, "AwsIamRole", first_role.arn,
+            scope=f"user:{user_arn}")
     return results
 
 
@@ -314,13 +318,14 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
             clients.add_session(key, _assumed_session(clients, spec.role_arn))
         state = read_account(clients, key)
         pairs, secret_roles = find_pairs(state)
-        users = add_key_state(Collector(clients), key, [u for _, u in pairs])
-        pairs = [(role, users[user.arn]) for role, user in pairs]
         if progress:
             progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
                                + len(secret_roles))
-        return evaluate_account(state, pairs, secret_roles, region, settings,
-                                progress=progress.update if progress else None)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keys") as pool:
+            keys = pool.submit(add_key_state, Collector(clients), key, [u for _, u in pairs])
+            return evaluate_account(state, pairs, secret_roles, region, settings,
+                                    progress=progress.update if progress else None,
+                                    keyed_users=keys.result)
     except CallFailed as failure:
         account = spec.role_arn.split(":")[4] if spec.role_arn else None
         return [account_error(spec.label, account,
