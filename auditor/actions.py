@@ -1,10 +1,13 @@
-"""The action catalogue: every current IAM action and its access level.
+"""The action catalogue: every IAM action and its access level.
 
-botocore's service models ship with boto3 and know every current API operation (including
-secretsmanager:BatchGetSecretValue); policyuniverse's data (2023) knows IAM-only actions and
-AWS's own access levels. Both are loaded lazily, per service prefix when a pattern names one,
-and wholly only for a pattern whose service part is a wildcard. Expansions are memoized, so no
-wildcard is expanded twice in a process.
+Two sources know the actions: botocore's service models (every API operation, current with the
+installed boto3) and policyuniverse's data (IAM-only actions and AWS's own access levels, 2023).
+Reading them is slow — policyuniverse's 8 MB file takes 0.15-0.4 s to decode and all 400+
+botocore models about 6 s — so their merge is shipped precomputed in `data/actions.json`
+(`python -m auditor.actions --build` rewrites it; `tests/test_actions.py` fails when it no longer
+covers the installed botocore). The services the rules reason about by name (LIVE_SERVICES) are
+merged again from the installed botocore on first use, so a new secrets-reading API such as
+BatchGetSecretValue is known the day boto3 ships it. Expansions are memoized.
 """
 from __future__ import annotations
 
@@ -12,14 +15,23 @@ import json
 import re
 import threading
 from functools import lru_cache
+from importlib import resources
 
 READ, LIST, WRITE, PERMISSIONS, TAGGING, UNKNOWN = "read", "list", "write", "permissions", "tagging", "unknown"
+_LEVELS = (READ, LIST, WRITE, PERMISSIONS, TAGGING, UNKNOWN)
+_CODE = {level: level[0] for level in _LEVELS}            # one letter per level in the shipped file
+_LEVEL_OF_CODE = {code: level for level, code in _CODE.items()}
 _POLICYUNIVERSE_LEVELS = {"Read": READ, "List": LIST, "Write": WRITE, "Permissions": PERMISSIONS,
                           "Tagging": TAGGING}
 _PERMISSION_WORDS = ("Policy", "Permission", "Grant", "AccessKey", "LoginProfile", "Role",
                      "ServiceSpecificCredential", "SSHPublicKey")
 _READ_VERBS = ("Get", "BatchGet", "Describe", "Search", "Query", "Lookup", "Check", "Validate",
                "Preview", "Export", "Download", "Select", "Scan", "Retrieve", "Read", "View")
+# The services whose actions rules name one by one: always merged from the installed botocore.
+LIVE_SERVICES = ("secretsmanager", "kms", "sts", "iam")
+SHIPPED = "data/actions.json"
+
+Actions = dict[str, tuple[str, str]]          # lower-case name -> (Name, level)
 
 
 def _guess_level(operation: str) -> str:
@@ -36,73 +48,150 @@ def _guess_level(operation: str) -> str:
     return WRITE
 
 
+# -- the sources ------------------------------------------------------------------------------
+def policyuniverse_actions() -> dict[str, Actions]:
+    """policyuniverse's actions by service prefix, with AWS's access levels."""
+    data = json.loads(resources.files("policyuniverse").joinpath("data.json").read_bytes())
+    universe: dict[str, Actions] = {}
+    for body in data.values():
+        actions = universe.setdefault(body["prefix"].lower(), {})
+        for name, info in body["actions"].items():
+            actions[name.lower()] = (name, _POLICYUNIVERSE_LEVELS.get(info.get("calculated_action_group"), UNKNOWN))
+    return universe
+
+
+def _loader():
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
+def botocore_service(loader, name: str) -> tuple[str, Actions] | None:
+    """(IAM prefix, operations) of one botocore service model; None if it cannot be loaded."""
+    try:
+        model = loader.load_service_model(name, "service-2")
+    except Exception:  # noqa: BLE001 - an unknown or broken model just adds nothing
+        return None
+    metadata = model.get("metadata", {})
+    prefix = (metadata.get("signingName") or metadata.get("endpointPrefix") or name).lower()
+    return prefix, {op.lower(): (op, _guess_level(op)) for op in model.get("operations", {})}
+
+
+def merge(into: dict[str, Actions], prefix: str, botocore_actions: Actions,
+          universe: dict[str, Actions] | None = None) -> None:
+    """Add botocore's operations of `prefix` to `into`; AWS's access levels (policyuniverse, or
+    what `into` already holds) win over guessed ones."""
+    known = into.setdefault(prefix, {})
+    for lower, value in botocore_actions.items():
+        known.setdefault(lower, value)
+    for lower, value in (universe or {}).get(prefix, {}).items():
+        known[lower] = value
+
+
+def build() -> dict:
+    """The shipped catalogue, from the installed policyuniverse and every botocore model."""
+    import botocore
+
+    universe = policyuniverse_actions()
+    services: dict[str, Actions] = {}
+    loader = _loader()
+    for name in loader.list_available_services("service-2"):
+        loaded = botocore_service(loader, name)
+        if loaded:
+            merge(services, loaded[0], loaded[1])
+    for prefix in universe:
+        merge(services, prefix, {}, universe)
+    try:
+        from importlib.metadata import version
+
+        universe_version = version("policyuniverse")
+    except Exception:  # noqa: BLE001 - provenance only
+        universe_version = None
+    return {"format": 1, "built_from": {"botocore": botocore.__version__, "policyuniverse": universe_version},
+            "services": {p: {name: _CODE[level] for name, level in sorted(acts.values())}
+                         for p, acts in sorted(services.items()) if acts}}
+
+
+def dump(catalogue: dict) -> str:
+    """One service per line, so a rebuild's diff reads as the actions AWS added."""
+    lines = [f'{json.dumps(prefix)}:{json.dumps(actions, separators=(",", ":"))}'
+             for prefix, actions in catalogue["services"].items()]
+    head = json.dumps({k: v for k, v in catalogue.items() if k != "services"})[:-1]
+    return head + ',"services":{\n' + ",\n".join(lines) + "\n}}\n"
+
+
+def load_shipped() -> dict[str, Actions] | None:
+    """The shipped catalogue by prefix; None when it is missing or unreadable (the sources are
+    then read instead: slower, same answers)."""
+    try:
+        data = json.loads(resources.files("auditor").joinpath(SHIPPED).read_bytes())
+        return {prefix: {name.lower(): (name, _LEVEL_OF_CODE[code]) for name, code in actions.items()}
+                for prefix, actions in data["services"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+# -- the catalogue ----------------------------------------------------------------------------
 class ActionCatalogue:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._services: dict[str, dict[str, tuple[str, str]]] = {}   # prefix -> lower -> (Name, level)
-        self._universe: dict[str, dict[str, tuple[str, str]]] | None = None
-        self._botocore_names: dict[str, str] | None = None           # botocore service -> prefix
+    def __init__(self, shipped: dict[str, Actions] | None | bool = True) -> None:
+        self._lock = threading.RLock()
+        self._shipped_arg = shipped
+        self._services: dict[str, Actions] | None = None
+        self._live_done: set[str] = set()
         self._complete = False
+        self._universe: dict[str, Actions] | None = None
         self._all: frozenset[str] | None = None
 
-    # -- loading --------------------------------------------------------------------------
-    def _policyuniverse(self) -> dict[str, dict[str, tuple[str, str]]]:
-        if self._universe is None:
-            from importlib import resources
+    def _base(self) -> dict[str, Actions]:
+        if self._services is None:
+            shipped = load_shipped() if self._shipped_arg is True else self._shipped_arg or None
+            if shipped is None:       # no shipped file: read the sources lazily, as they are asked
+                self._universe = policyuniverse_actions()
+                self._services = {}
+            else:
+                self._services = {p: dict(a) for p, a in shipped.items()}
+                self._complete = True
+        return self._services
 
-            data = json.loads(resources.files("policyuniverse").joinpath("data.json").read_text())
-            universe: dict[str, dict[str, tuple[str, str]]] = {}
-            for body in data.values():
-                actions = universe.setdefault(body["prefix"].lower(), {})
-                for name, info in body["actions"].items():
-                    level = _POLICYUNIVERSE_LEVELS.get(info.get("calculated_action_group"), UNKNOWN)
-                    actions[name.lower()] = (name, level)
-            self._universe = universe
-        return self._universe
+    def _ensure(self, prefix: str) -> None:
+        services = self._base()
+        if prefix in LIVE_SERVICES and prefix not in self._live_done:
+            self._live_done.add(prefix)
+            loaded = botocore_service(_loader(), prefix)
+            if loaded and loaded[0] == prefix:
+                merge(services, prefix, loaded[1], self._universe)
+        elif not self._complete and prefix not in services:
+            loaded = botocore_service(_loader(), prefix)
+            merge(services, prefix, loaded[1] if loaded and loaded[0] == prefix else {}, self._universe)
 
-    @staticmethod
-    def _loader():
-        import botocore.loaders
-
-        return botocore.loaders.create_loader()
-
-    def _load_botocore(self, loader, name: str) -> tuple[str, dict[str, tuple[str, str]]] | None:
-        try:
-            model = loader.load_service_model(name, "service-2")
-        except Exception:  # noqa: BLE001 - an unknown or broken model just adds nothing
-            return None
-        metadata = model.get("metadata", {})
-        prefix = (metadata.get("signingName") or metadata.get("endpointPrefix") or name).lower()
-        return prefix, {op.lower(): (op, _guess_level(op)) for op in model.get("operations", {})}
-
-    def _merge(self, prefix: str, botocore_actions: dict[str, tuple[str, str]]) -> None:
-        merged = dict(botocore_actions)
-        merged.update(self._policyuniverse().get(prefix, {}))  # AWS's access levels win
-        existing = self._services.get(prefix, {})
-        existing.update({k: v for k, v in merged.items() if k not in existing})
-        self._services[prefix] = existing
-
-    def service(self, prefix: str) -> dict[str, tuple[str, str]]:
+    def service(self, prefix: str) -> Actions:
         prefix = prefix.lower()
         with self._lock:
-            if prefix not in self._services and not self._complete:
-                loaded = self._load_botocore(self._loader(), prefix)
-                self._merge(prefix, loaded[1] if loaded and loaded[0] == prefix else {})
+            self._ensure(prefix)
             return self._services.get(prefix, {})
 
-    def everything(self) -> dict[str, dict[str, tuple[str, str]]]:
+    def everything(self) -> dict[str, Actions]:
         with self._lock:
+            services = self._base()
             if not self._complete:
-                loader = self._loader()
-                by_prefix: dict[str, dict[str, tuple[str, str]]] = {}
+                loader = _loader()
                 for name in loader.list_available_services("service-2"):
-                    loaded = self._load_botocore(loader, name)
+                    loaded = botocore_service(loader, name)
                     if loaded:
-                        by_prefix.setdefault(loaded[0], {}).update(loaded[1])
-                for prefix in set(by_prefix) | set(self._policyuniverse()):
-                    self._merge(prefix, by_prefix.get(prefix, {}))
+                        merge(services, loaded[0], loaded[1], self._universe)
+                for prefix in self._universe or {}:
+                    merge(services, prefix, {}, self._universe)
                 self._complete = True
-            return self._services
+            for prefix in LIVE_SERVICES:
+                self._ensure(prefix)
+            return services
+
+    def prefetch(self) -> threading.Thread:
+        """Load the catalogue on a daemon thread (while a scan waits for AWS to answer)."""
+        thread = threading.Thread(target=lambda: [self.service(p) for p in LIVE_SERVICES],
+                                  name="catalogue", daemon=True)
+        thread.start()
+        return thread
 
     # -- queries --------------------------------------------------------------------------
     def expand(self, pattern: str) -> frozenset[str]:
@@ -149,3 +238,27 @@ def catalogue() -> ActionCatalogue:
     if _CATALOGUE is None:
         _CATALOGUE = ActionCatalogue()
     return _CATALOGUE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m auditor.actions --build`: rewrite the shipped catalogue from the sources."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m auditor.actions", description=main.__doc__)
+    parser.add_argument("--build", action="store_true", help="rewrite auditor/data/actions.json")
+    args = parser.parse_args(argv)
+    if not args.build:
+        parser.print_help()
+        return 2
+    built = build()
+    path = Path(__file__).resolve().parent / SHIPPED
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(dump(built), encoding="utf-8")
+    count = sum(len(a) for a in built["services"].values())
+    print(f"{path}: {len(built['services'])} services, {count} actions ({built['built_from']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .collectors import CallFailed, Clients, Collector, _call, _pages
+from . import readonly
+from .collectors import CallFailed, Clients, Collector, _call, _pages, classify
 from .engine import ERROR, SCAN, Engine, Finding, Result, Target
 from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
@@ -54,6 +55,21 @@ class AccountState:
     api_calls: int = 0
 
 
+def _gaad(iam) -> dict[str, list]:
+    details: dict[str, list] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
+                                "Policies": []}
+    paginator = iam.get_paginator("get_account_authorization_details")
+    try:
+        for page in paginator.paginate(Filter=_GAAD_FILTER, PaginationConfig={"PageSize": 1000}):
+            for key in details:
+                details[key].extend(page.get(key, []))
+    except readonly.ReadOnlyViolation:
+        raise
+    except Exception as exc:  # noqa: BLE001 - classified into CallFailed
+        raise CallFailed(classify("iam:GetAccountAuthorizationDetails", exc)) from None
+    return details
+
+
 def _default_document(policy: dict) -> Any:
     for version in policy.get("PolicyVersionList", ()):
         if version.get("IsDefaultVersion"):
@@ -62,23 +78,17 @@ def _default_document(policy: dict) -> Any:
 
 
 def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
-    """The bulk download: GAAD pages and ListRoles pages (plus the caller identity)."""
+    """The bulk download: GAAD pages and ListRoles pages (plus the caller identity).
+
+    ListRoles (only for MaxSessionDuration) runs on a second thread while GAAD pages, and the
+    action catalogue loads on a third: the download's wall time is that of GAAD alone."""
     iam = clients.get(aws_profile, "iam")
     identity = _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity")
-    details: dict[str, list] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
-                                "Policies": []}
-    paginator = iam.get_paginator("get_account_authorization_details")
-    try:
-        for page in paginator.paginate(Filter=_GAAD_FILTER):
-            for key in details:
-                details[key].extend(page.get(key, []))
-    except Exception as exc:  # noqa: BLE001 - classified into CallFailed
-        from .collectors import classify
-
-        raise CallFailed(classify("iam:GetAccountAuthorizationDetails", exc)) from None
-    max_sessions = {r["Arn"]: r.get("MaxSessionDuration")
-                    for r in _pages(iam, "iam:ListRoles", "list_roles", "Roles",
-                                    PaginationConfig={"PageSize": 1000})}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="list-roles") as pool:
+        listed = pool.submit(_pages, iam, "iam:ListRoles", "list_roles", "Roles",
+                             PaginationConfig={"PageSize": 1000})
+        details = _gaad(iam)
+        max_sessions = {r["Arn"]: r.get("MaxSessionDuration") for r in listed.result()}
     documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
 
     def managed(items, source):
@@ -299,12 +309,12 @@ def load_accounts(path: str) -> list[AccountSpec]:
 
 def _assumed_session(clients: Clients, role_arn: str):
     """A boto3 session acting through a read-only role of another account."""
-    import boto3
+    from .collectors import new_session
 
     sts = clients.get(None, "sts")
     credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=role_arn,
                         RoleSessionName="iam-auditor-discover")["Credentials"]
-    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+    return new_session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"])
 
@@ -335,8 +345,10 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
 def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
              max_accounts: int = 4, progress=None) -> tuple[list[Result], int]:
     """Results for every account (concurrently, bounded) and the number of API calls made."""
+    from .actions import catalogue
     from .collectors import _open_sessions
 
+    catalogue().prefetch()       # the LP rules need it; it loads while the account downloads
     clients = Clients(region)
     _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn} |
                    ({None} if any(s.role_arn for s in specs) else set()))
