@@ -359,7 +359,6 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
     """Fetch every distinct role, user and caller identity the profiles need, concurrently."""
     from .actions import catalogue
 
-    catalogue().prefetch()       # the LP rules need it; it loads while AWS answers
     profiles = list(profiles)
     clients = Clients(region or (profiles[0].region if profiles else None))
     collector = Collector(clients)
@@ -376,6 +375,7 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
         tasks.setdefault(("user", entity_key(user_profile, p.user)),
                          lambda a=user_profile, u=p.user: collector.user(a, u))
     _open_sessions(clients, {key.split("|", 1)[0] or None for _, key in tasks})
+    catalogue().prefetch()       # the LP rules need it; it loads while AWS answers
     roles, users, callers, errors = {}, {}, {}, []
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
         futures = {key: pool.submit(fn) for key, fn in tasks.items()}
@@ -391,8 +391,8 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
     return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors))
 
 
-def _open_sessions(clients: Clients, aws_profiles) -> None:
-    """Create every client up front, in this thread: a named profile that does not exist is a
+def _open_sessions(clients: Clients, aws_profiles, services=("iam", "sts")) -> None:
+    """Create the clients up front, in this thread: a named profile that does not exist is a
     usage error (exit 2, one line) before any call, not a traceback from a worker."""
     from botocore.exceptions import BotoCoreError
 
@@ -400,7 +400,7 @@ def _open_sessions(clients: Clients, aws_profiles) -> None:
 
     for aws_profile in sorted(aws_profiles, key=str):
         try:
-            clients.get(aws_profile, "iam")
-            clients.get(aws_profile, "sts")
+            for service in services:
+                clients.get(aws_profile, service)
         except BotoCoreError as error:
             raise UsageError(f"AWS profile {aws_profile or '(default)'}: {error}") from None

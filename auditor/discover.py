@@ -28,7 +28,6 @@ ROLE_RULES = ("LP-001", "LP-003", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-
 USER_RULES = ("LP-002", "LP-004", "KEY-001", "KEY-002", "POLICY-001")
 SECRET_ROLE_RULES = ("LP-001", "LP-003", "POLICY-001")
 SECRET_READ = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue")
-_GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,16 @@ class AccountState:
     api_calls: int = 0
 
 
-def _gaad(iam) -> dict[str, list]:
+_PEOPLE_FILTER = ["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
+_ROLE_FILTER = ["Role"]
+
+
+def _gaad(iam, filters: list[str]) -> dict[str, list]:
     details: dict[str, list] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
                                 "Policies": []}
     paginator = iam.get_paginator("get_account_authorization_details")
     try:
-        for page in paginator.paginate(Filter=_GAAD_FILTER, PaginationConfig={"PageSize": 1000}):
+        for page in paginator.paginate(Filter=filters, PaginationConfig={"PageSize": 1000}):
             for key in details:
                 details[key].extend(page.get(key, []))
     except readonly.ReadOnlyViolation:
@@ -77,59 +80,102 @@ def _default_document(policy: dict) -> Any:
     return None
 
 
-def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
-    """The bulk download: GAAD pages and ListRoles pages (plus the caller identity).
+class AccountDownload:
+    """The bulk download, as four concurrent streams: GAAD for users, groups and managed
+    policies; GAAD for roles; ListRoles (trust policies and MaxSessionDuration, which GAAD
+    lacks); and the caller identity. Pairing needs only the first and the third, so the key
+    reads of the paired users start while the roles' GAAD pages are still coming. A failed
+    stream raises CallFailed from the method that waits for it."""
 
-    ListRoles (only for MaxSessionDuration) runs on a second thread while GAAD pages, and the
-    action catalogue loads on a third: the download's wall time is that of GAAD alone."""
-    iam = clients.get(aws_profile, "iam")
-    identity = _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="list-roles") as pool:
-        listed = pool.submit(_pages, iam, "iam:ListRoles", "list_roles", "Roles",
-                             PaginationConfig={"PageSize": 1000})
-        details = _gaad(iam)
-        max_sessions = {r["Arn"]: r.get("MaxSessionDuration") for r in listed.result()}
-    documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
+    def __init__(self, clients: Clients, aws_profile: str | None):
+        iam = clients.get(aws_profile, "iam")
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="download")
+        self._identity = self._pool.submit(
+            lambda: _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity"))
+        self._people = self._pool.submit(_gaad, iam, _PEOPLE_FILTER)
+        self._listed = self._pool.submit(_pages, iam, "iam:ListRoles", "list_roles", "Roles",
+                                         PaginationConfig={"PageSize": 1000})
+        self._roles = self._pool.submit(_gaad, iam, _ROLE_FILTER)
+        self._pool.shutdown(wait=False)
+        self._documents: dict[str, Any] | None = None
+        self._users: dict[str, UserState] | None = None
 
-    def managed(items, source):
+    def close(self) -> None:
+        for future in (self._identity, self._people, self._listed, self._roles):
+            future.cancel()
+
+    # -- what the streams hold --------------------------------------------------------------
+    def _managed(self, items, source) -> list[NamedPolicy]:
+        documents = self._documents
         return [NamedPolicy(a["PolicyName"], "managed", source, documents.get(a["PolicyArn"]), a["PolicyArn"])
                 for a in items if documents.get(a["PolicyArn"]) is not None]
 
-    def boundary(item):
+    def _boundary(self, item) -> tuple[bool, NamedPolicy | None]:
         arn = (item.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         if not arn:
             return False, None
-        document = documents.get(arn)
+        document = self._documents.get(arn)
         return True, (NamedPolicy(arn.rsplit("/", 1)[-1], "managed", "boundary", document, arn)
                       if document is not None else None)
 
-    groups = {}
-    for group in details["GroupDetailList"]:
-        source = f"group:{group['GroupName']}"
-        groups[group["GroupName"]] = managed(group.get("AttachedManagedPolicies", ()), source) + [
-            NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
-            for p in group.get("GroupPolicyList", ())]
-    roles = {}
-    for role in details["RoleDetailList"]:
-        policies = managed(role.get("AttachedManagedPolicies", ()), "role") + [
-            NamedPolicy(p["PolicyName"], "inline", "role", p["PolicyDocument"])
-            for p in role.get("RolePolicyList", ())]
-        has_boundary, bound = boundary(role)
-        roles[role["Arn"]] = RoleState(role["RoleName"], role["Arn"], True, max_sessions.get(role["Arn"]),
-                                       role.get("AssumeRolePolicyDocument"), tuple(policies), bound,
-                                       has_boundary)
-    users = {}
-    for user in details["UserDetailList"]:
-        group_names = tuple(user.get("GroupList", ()))
-        policies = managed(user.get("AttachedManagedPolicies", ()), "user") + [
-            NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
-            for p in user.get("UserPolicyList", ())]
-        for name in group_names:
-            policies += groups.get(name, [])
-        has_boundary, bound = boundary(user)
-        users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
-                                       tuple(policies), bound, has_boundary)
-    return AccountState(identity.get("Account"), roles, users)
+    def users(self) -> dict[str, UserState]:
+        """Every user with its own, its groups' and its boundary's policies (by ARN)."""
+        if self._users is None:
+            details = self._people.result()
+            self._documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
+            groups = {}
+            for group in details["GroupDetailList"]:
+                source = f"group:{group['GroupName']}"
+                groups[group["GroupName"]] = self._managed(group.get("AttachedManagedPolicies", ()), source) + [
+                    NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
+                    for p in group.get("GroupPolicyList", ())]
+            users = {}
+            for user in details["UserDetailList"]:
+                group_names = tuple(user.get("GroupList", ()))
+                policies = self._managed(user.get("AttachedManagedPolicies", ()), "user") + [
+                    NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
+                    for p in user.get("UserPolicyList", ())]
+                for name in group_names:
+                    policies += groups.get(name, [])
+                has_boundary, bound = self._boundary(user)
+                users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
+                                               tuple(policies), bound, has_boundary)
+            self._users = users
+        return self._users
+
+    def trusts(self) -> dict[str, RoleState]:
+        """Every role with its trust policy and maximum session, from ListRoles (no policies)."""
+        return {r["Arn"]: RoleState(r["RoleName"], r["Arn"], True, r.get("MaxSessionDuration"),
+                                    r.get("AssumeRolePolicyDocument"))
+                for r in self._listed.result()}
+
+    def state(self) -> AccountState:
+        """The whole account: waits for every stream."""
+        users = self.users()
+        max_sessions = {arn: role.max_session_duration for arn, role in self.trusts().items()}
+        roles = {}
+        for role in self._roles.result()["RoleDetailList"]:
+            policies = self._managed(role.get("AttachedManagedPolicies", ()), "role") + [
+                NamedPolicy(p["PolicyName"], "inline", "role", p["PolicyDocument"])
+                for p in role.get("RolePolicyList", ())]
+            has_boundary, bound = self._boundary(role)
+            roles[role["Arn"]] = RoleState(role["RoleName"], role["Arn"], True, max_sessions.get(role["Arn"]),
+                                           role.get("AssumeRolePolicyDocument"), tuple(policies), bound,
+                                           has_boundary)
+        return AccountState(self._identity.result().get("Account"), roles, users)
+
+
+def start_download(clients: Clients, aws_profile: str | None) -> AccountDownload:
+    return AccountDownload(clients, aws_profile)
+
+
+def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
+    """The whole bulk download (GAAD pages, ListRoles pages, the caller identity)."""
+    download = start_download(clients, aws_profile)
+    try:
+        return download.state()
+    finally:
+        download.close()
 
 
 def _trusts_iam_principals(trust) -> bool:
@@ -156,24 +202,22 @@ def _assume_patterns(policies) -> list[str]:
     return patterns
 
 
-def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], list[RoleState]]:
-    """(role, user) pairs where the trust admits the user and the user may assume the role;
-    and the roles that can read secrets. Shared documents are parsed once (parse_once), and a
-    user is only evaluated against roles its AssumeRole patterns can name."""
+def pair(roles: Iterable[RoleState], users: Iterable[UserState]) -> list[tuple[RoleState, UserState]]:
+    """(role, user) pairs where the role's trust admits the user and the user may assume the
+    role. Shared documents are parsed once (parse_once), and a user is only evaluated against
+    the roles its AssumeRole patterns can name. Only trust policies are read of the roles."""
     from rules._common import ASSUME_ROLE
 
     assumers = []
-    for user in state.users.values():
+    for user in users:
         policies = [parse_once(p.document, IDENTITY) for p in user.policies]
         patterns = _assume_patterns(policies)
         if patterns:
             bound = [parse_once(user.boundary.document, IDENTITY)] if user.boundary else None
             assumers.append((user, policies, bound, patterns))
-    pairs, secret_roles = [], []
-    for role in state.roles.values():
+    pairs = []
+    for role in roles:
         trust = parse_once(role.trust_policy, TRUST)
-        if _reads_secrets([parse_once(p.document, IDENTITY) for p in role.policies]):
-            secret_roles.append(role)
         if not _trusts_iam_principals(trust):
             continue
         for user, policies, bound, patterns in assumers:
@@ -184,7 +228,18 @@ def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], 
                 continue
             if decide(policies, ASSUME_ROLE, role.arn, boundary=bound).verdict >= Verdict.CONDITIONAL:
                 pairs.append((role, user))
-    return pairs, secret_roles
+    return pairs
+
+
+def secret_reading(roles: Iterable[RoleState]) -> list[RoleState]:
+    """The roles whose policies allow reading secrets."""
+    return [role for role in roles
+            if _reads_secrets([parse_once(p.document, IDENTITY) for p in role.policies])]
+
+
+def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], list[RoleState]]:
+    """The pairs and the secret-reading roles of a whole account."""
+    return pair(state.roles.values(), state.users.values()), secret_reading(state.roles.values())
 
 
 def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable[UserState]) -> dict[str, UserState]:
@@ -322,17 +377,25 @@ def _assumed_session(clients: Clients, role_arn: str):
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
                      progress=None) -> list[Result]:
     key = spec.aws_profile
+    download = None
     try:
         if spec.role_arn:
             key = f"role:{spec.role_arn}"
             clients.add_session(key, _assumed_session(clients, spec.role_arn))
-        state = read_account(clients, key)
-        pairs, secret_roles = find_pairs(state)
-        if progress:
-            progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
-                               + len(secret_roles))
+        download = start_download(clients, key)
+        # Pairs from users and trust policies alone: the paired users' keys are read while the
+        # roles' GAAD pages still download.
+        early = pair(download.trusts().values(), download.users().values())
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keys") as pool:
-            keys = pool.submit(add_key_state, Collector(clients), key, [u for _, u in pairs])
+            keys = pool.submit(add_key_state, Collector(clients), key, [u for _, u in early])
+            state = download.state()
+            # The roles as GAAD read them (with their policies); a role created between the
+            # two reads is left to the next scan.
+            pairs = [(state.roles[role.arn], user) for role, user in early if role.arn in state.roles]
+            secret_roles = secret_reading(state.roles.values())
+            if progress:
+                progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
+                                   + len(secret_roles))
             return evaluate_account(state, pairs, secret_roles, region, settings,
                                     progress=progress.update if progress else None,
                                     keyed_users=keys.result)
@@ -340,6 +403,9 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
         account = spec.role_arn.split(":")[4] if spec.role_arn else None
         return [account_error(spec.label, account,
                               f"account {spec.label} could not be read: {failure.error.describe()}")]
+    finally:
+        if download is not None:
+            download.close()
 
 
 def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
@@ -348,10 +414,11 @@ def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *
     from .actions import catalogue
     from .collectors import _open_sessions
 
-    catalogue().prefetch()       # the LP rules need it; it loads while the account downloads
     clients = Clients(region)
     _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn} |
-                   ({None} if any(s.role_arn for s in specs) else set()))
+                   ({None} if any(s.role_arn for s in specs) else set()),
+                   services=("iam",) if not any(s.role_arn for s in specs) else ("iam", "sts"))
+    catalogue().prefetch()       # the LP rules need it; it loads while the account downloads
     region = region or "us-east-1"
     with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
         per_account = list(pool.map(

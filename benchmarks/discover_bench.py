@@ -96,23 +96,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(port: int, conn) -> None:
-    """Child process: ThreadedMotoServer on 127.0.0.1 until the parent says stop (or goes)."""
+def _serve(port: int, conn, latency) -> None:
+    """Child process: moto's server app on 127.0.0.1 until the parent says stop (or goes).
+
+    This is what moto's ThreadedMotoServer runs (werkzeug, a thread per request), with one
+    addition: while `latency` (a shared value, in ms) is set, every AWS request first waits
+    that long without holding the GIL, as a round trip to AWS would."""
     import logging
 
-    from moto.server import ThreadedMotoServer
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
 
     # No access log line per request, and no traceback for the build's concurrent-write 500s
     # (the builder retries them and counts them).
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
-    server.start()
+    app = DomainDispatcherApplication(create_backend_app)
+
+    def delayed(environ, start_response):
+        if latency.value and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            time.sleep(latency.value / 1000)
+        return app(environ, start_response)
+
+    server = make_server(HOST, port, delayed, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     conn.send("started")
     try:
         conn.recv()                     # "stop", or EOFError when the parent is gone
     except (EOFError, KeyboardInterrupt):
         pass
-    server.stop()
+    server.shutdown()
 
 
 class Server:
@@ -124,7 +136,8 @@ class Server:
         self.endpoint = f"http://{HOST}:{self.port}"
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(self.port, child), daemon=True,
+        self.latency_ms = ctx.Value("i", 0, lock=False)   # set by the latency pass
+        self.process = ctx.Process(target=_serve, args=(self.port, child, self.latency_ms), daemon=True,
                                    name="moto-server")
 
     def start(self) -> "Server":
@@ -572,23 +585,58 @@ def child_env(endpoint: str, pycache: Path | None) -> dict:
     return env
 
 
-def run_process(argv: list[str], env: dict, server: Server, stdout=subprocess.DEVNULL) -> tuple[Run, int, str]:
-    """(times and peak RSS, exit code, stderr tail) of one child process, from os.wait4."""
-    with tempfile.TemporaryFile() as err:
+# Children are started by this small helper process, not by the benchmark itself: on Linux a
+# child's ru_maxrss starts at its parent's peak (the kernel carries the forking process's
+# high-water mark across exec), so a child forked from the benchmark, which holds the whole
+# synthetic account, would report the benchmark's memory instead of its own.
+SPAWNER = r"""
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    out = open(job["stdout"], "wb") if job["stdout"] else subprocess.DEVNULL
+    err = open(job["stderr"], "wb")
+    start = time.perf_counter()
+    proc = subprocess.Popen(job["argv"], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                            env=job["env"], cwd=job["cwd"])
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    for handle in (out, err):
+        if handle is not subprocess.DEVNULL:
+            handle.close()
+    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                      "rss_mb": usage.ru_maxrss / 1024, "code": os.waitstatus_to_exitcode(status)}),
+          flush=True)
+"""
+
+
+class Spawner:
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", SPAWNER], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def run(self, argv: list[str], env: dict, stdout: Path | None, stderr: Path) -> dict:
+        self.process.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(ROOT),
+                                             "stdout": str(stdout) if stdout else None,
+                                             "stderr": str(stderr)}) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def stop(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(10)
+
+
+SPAWN: Spawner | None = None
+
+
+def run_process(argv: list[str], env: dict, server: Server, stdout: Path | None = None) -> tuple[Run, int, str]:
+    """(times and the child's own peak RSS, exit code, stderr tail) of one child process."""
+    with tempfile.TemporaryDirectory(prefix="discover-bench-run-") as scratch:
+        err = Path(scratch) / "stderr"
         server_cpu = server.cpu()
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err, env=env, cwd=ROOT)
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
-            elapsed = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024   # KiB on Linux
-        else:  # pragma: no cover - no wait4 (Windows)
-            proc.wait()
-            elapsed, cpu, rss = time.perf_counter() - start, float("nan"), float("nan")
-        err.seek(0)
-        return (Run(elapsed, cpu, server.cpu() - server_cpu, rss), proc.returncode,
-                err.read().decode(errors="replace")[-2000:])
+        done = SPAWN.run(argv, env, stdout, err)
+        return (Run(done["wall"], done["cpu"], server.cpu() - server_cpu, done["rss_mb"]), done["code"],
+                err.read_text(errors="replace")[-2000:])
 
 
 # (a) as a whole process: start-up, boto3 import, client, the same paginated calls.
@@ -757,6 +805,7 @@ def breakdown(endpoint: str, profile_top: int | None) -> dict:
 @dataclass
 class Figures:
     environment: dict = field(default_factory=dict)
+    latency: dict = field(default_factory=dict)
     account: dict = field(default_factory=dict)
     download: dict = field(default_factory=dict)
     discover: dict = field(default_factory=dict)
@@ -809,6 +858,9 @@ def main(argv: list[str] | None = None) -> int:
                              f"else {NAIVE_SAMPLE}, extrapolated linearly)")
     parser.add_argument("--profile", type=int, nargs="?", const=15, default=None, metavar="TOP",
                         help="cProfile the in-process evaluation even when b/a passes (top 15)")
+    parser.add_argument("--latency", type=int, default=50, metavar="MS",
+                        help="then time (a) and (b) again with every AWS request delayed MS ms, as a "
+                             "round trip to AWS would be (default 50; 0: skip that pass)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
     parser.add_argument("--keep-server", action="store_true",
                         help="leave the moto server (and the account) up at the end until Ctrl-C")
@@ -824,6 +876,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n must be at least 100; --repeat and --workers positive")
     sample = args.naive_sample or (n if n <= NAIVE_FULL_UP_TO else NAIVE_SAMPLE)
     sample = min(sample, n)
+
+    global SPAWN
+    SPAWN = Spawner()                  # before the imports below make this process big
 
     import auditor
     import boto3
@@ -892,8 +947,7 @@ def main(argv: list[str] | None = None) -> int:
             a_proc_out = scratch / "download.json"
 
             def run_a_proc():
-                with open(a_proc_out, "wb") as out:
-                    run, code, err = run_process(a_proc_argv, env, server, stdout=out)
+                run, code, err = run_process(a_proc_argv, env, server, stdout=a_proc_out)
                 if code:
                     broken.append(f"(a) process exit {code}: {err.strip()[-300:]}")
                 return run
@@ -949,6 +1003,23 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"      {label}: {', '.join(items[:5])}{' ...' if len(items) > 5 else ''}")
                 for message in d["errors"]:
                     print(f"      ERROR result: {message[:200]}")
+
+            # 2b. the same with an AWS-like round trip per request ------------------------------
+            if args.latency > 0 and not broken:
+                print(f"\n(a) and (b) again, every request delayed {args.latency} ms (a round trip to AWS; "
+                      f"{args.repeat} alternating runs)", flush=True)
+                server.latency_ms.value = args.latency
+                try:
+                    la, lb = [], []
+                    for _ in range(args.repeat):
+                        la.append(run_a_proc())
+                        lb.append(run_b()[0])
+                finally:
+                    server.latency_ms.value = 0
+                figures.latency = {"ms": args.latency, "download": [asdict(r) for r in la],
+                                   "discover": [asdict(r) for r in lb], "download_median_s": med(la),
+                                   "discover_median_s": med(lb), "b_over_a": med(lb) / med(la)}
+                print(f"  (a) download {med(la):7.2f} s   (b) discover {med(lb):7.2f} s   b/a {med(lb) / med(la):.2f}")
 
             # 3. (c) naive per-role fetch -----------------------------------------------------
             rng = random.Random(args.seed)
@@ -1019,6 +1090,9 @@ def main(argv: list[str] | None = None) -> int:
                 (f"(c) naive per-role: calls, wall{' (extrapolated)' if sample < n else ''}",
                  f"{full_calls}, {c['wall_s']:.1f} s"),
                 ("b/a in-process download", f"{b_over_a_in:.2f}"),
+                *([(f"b/a with {figures.latency['ms']} ms per request",
+                    f"{figures.latency['b_over_a']:.2f} ({figures.latency['discover_median_s']:.2f} s / "
+                    f"{figures.latency['download_median_s']:.2f} s)")] if figures.latency else []),
                 ("c/b", f"{c_over_b:.1f}x"),
                 ("discover API calls / N", f"{(api_calls or 0) / n:.3f} (expected {1} + {pages} pages + "
                                            f"{key_calls} key calls for {len(plan.paired_users)} paired users)"),
@@ -1056,6 +1130,7 @@ def main(argv: list[str] | None = None) -> int:
                     pass
     finally:
         server.stop()
+        SPAWN.stop()
 
     missed = any(t["verdict"] == "MISS" for t in figures.targets)
     return 1 if broken or (args.strict and missed) else 0

@@ -96,13 +96,13 @@ def test_unreadable_account_is_an_error_result(account, monkeypatch):
 
     from auditor import discover as module
 
-    def denied(clients, key):
+    def denied(iam, filters):
         from auditor.collectors import CallFailed, classify
 
         raise CallFailed(classify("iam:GetAccountAuthorizationDetails", ClientError(
             {"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetAccountAuthorizationDetails")))
 
-    monkeypatch.setattr(module, "read_account", denied)
+    monkeypatch.setattr(module, "_gaad", denied)
     results, _ = discover([AccountSpec("default")], "us-east-1", Settings())
     assert [(r.rule_id, r.status) for r in results] == [("DISCOVER-001", "ERROR")]
     assert "iam:GetAccountAuthorizationDetails" in results[0].message
@@ -111,7 +111,7 @@ def test_unreadable_account_is_an_error_result(account, monkeypatch):
 def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
     from auditor import discover as module
 
-    real = module.read_account
+    real = module.start_download
 
     def flaky(clients, key):
         if key == "role:arn:aws:iam::210987654321:role/auditor":
@@ -123,7 +123,7 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
                                       EndpointConnectionError(endpoint_url="http://127.0.0.1:1")))
         return real(clients, key)
 
-    monkeypatch.setattr(module, "read_account", flaky)
+    monkeypatch.setattr(module, "start_download", flaky)
     monkeypatch.setattr(module, "_assumed_session", lambda clients, role_arn: boto3.Session())
     specs = [AccountSpec("default"), AccountSpec("other", role_arn="arn:aws:iam::210987654321:role/auditor")]
     results, _ = discover(specs, "us-east-1", Settings(), max_accounts=2)
