@@ -105,7 +105,7 @@ def _serve(port: int, conn, latency) -> None:
     import logging
 
     from moto.server import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     # No access log line per request, and no traceback for the build's concurrent-write 500s
     # (the builder retries them and counts them).
@@ -117,7 +117,12 @@ def _serve(port: int, conn, latency) -> None:
             time.sleep(latency.value / 1000)
         return app(environ, start_response)
 
-    server = make_server(HOST, port, delayed, threaded=True)
+    class KeepAlive(WSGIRequestHandler):
+        # AWS keeps connections open; werkzeug's default (HTTP/1.0) closes each one, so every
+        # call would pay a TCP connect and a new server thread that AWS does not charge.
+        protocol_version = "HTTP/1.1"
+
+    server = make_server(HOST, port, delayed, threaded=True, request_handler=KeepAlive)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     conn.send("started")
     try:
