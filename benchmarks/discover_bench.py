@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks/discover_bench.py`
     sys.path.insert(0, str(ROOT))
 
+import _spawn as spawn  # noqa: E402 - benchmarks/ is this script's directory
+
 HOST = "127.0.0.1"                     # the moto server listens here and nowhere else
 REGION = "us-east-1"
 ACCOUNT = "123456789012"               # moto's default account
@@ -590,56 +592,12 @@ def child_env(endpoint: str, pycache: Path | None) -> dict:
     return env
 
 
-# Children are started by this small helper process, not by the benchmark itself: on Linux a
-# child's ru_maxrss starts at its parent's peak (the kernel carries the forking process's
-# high-water mark across exec), so a child forked from the benchmark, which holds the whole
-# synthetic account, would report the benchmark's memory instead of its own.
-SPAWNER = r"""
-import json, os, subprocess, sys, time
-for line in sys.stdin:
-    job = json.loads(line)
-    out = open(job["stdout"], "wb") if job["stdout"] else subprocess.DEVNULL
-    err = open(job["stderr"], "wb")
-    start = time.perf_counter()
-    proc = subprocess.Popen(job["argv"], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                            env=job["env"], cwd=job["cwd"])
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    for handle in (out, err):
-        if handle is not subprocess.DEVNULL:
-            handle.close()
-    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                      "rss_mb": usage.ru_maxrss / 1024, "code": os.waitstatus_to_exitcode(status)}),
-          flush=True)
-"""
-
-
-class Spawner:
-    def __init__(self):
-        self.process = subprocess.Popen([sys.executable, "-c", SPAWNER], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-
-    def run(self, argv: list[str], env: dict, stdout: Path | None, stderr: Path) -> dict:
-        self.process.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(ROOT),
-                                             "stdout": str(stdout) if stdout else None,
-                                             "stderr": str(stderr)}) + "\n")
-        self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def stop(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(10)
-
-
-SPAWN: Spawner | None = None
-
-
 def run_process(argv: list[str], env: dict, server: Server, stdout: Path | None = None) -> tuple[Run, int, str]:
     """(times and the child's own peak RSS, exit code, stderr tail) of one child process."""
     with tempfile.TemporaryDirectory(prefix="discover-bench-run-") as scratch:
         err = Path(scratch) / "stderr"
         server_cpu = server.cpu()
-        done = SPAWN.run(argv, env, stdout, err)
+        done = spawn.run(argv, env, ROOT, stdout, err)
         return (Run(done["wall"], done["cpu"], server.cpu() - server_cpu, done["rss_mb"]), done["code"],
                 err.read_text(errors="replace")[-2000:])
 
@@ -882,8 +840,7 @@ def main(argv: list[str] | None = None) -> int:
     sample = args.naive_sample or (n if n <= NAIVE_FULL_UP_TO else NAIVE_SAMPLE)
     sample = min(sample, n)
 
-    global SPAWN
-    SPAWN = Spawner()                  # before the imports below make this process big
+    spawn.start()                      # before the imports below make this process big
 
     import auditor
     import boto3
@@ -1135,7 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
                     pass
     finally:
         server.stop()
-        SPAWN.stop()
+        spawn.stop()
 
     missed = any(t["verdict"] == "MISS" for t in figures.targets)
     return 1 if broken or (args.strict and missed) else 0

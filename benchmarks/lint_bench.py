@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks/lint_bench.py`
     sys.path.insert(0, str(ROOT))
 
+import _spawn as spawn  # noqa: E402 - benchmarks/ is this script's directory
+
 # Targets (see README): in-process throughput vs parliament, and CLI start-up.
 TARGET_RATIO_VS_PARLIAMENT = 10.0
 TARGET_STARTUP_MS = 150.0
@@ -497,26 +499,14 @@ def peak_traced(fn) -> int:
         tracemalloc.stop()
 
 
-def _maxrss_bytes(ru_maxrss: int) -> int:
-    return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
-
-
-def run_process(argv: list[str], env: dict, cwd: Path, stdout=subprocess.DEVNULL) -> tuple[Run, int, int, str]:
-    """(wall and CPU time, exit code, peak RSS bytes of that child, stderr tail) of one run."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err, env=env, cwd=cwd)
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
-            elapsed = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            rss, cpu = _maxrss_bytes(usage.ru_maxrss), usage.ru_utime + usage.ru_stime
-        else:  # pragma: no cover - no wait4 (Windows): no per-child RSS or CPU time
-            proc.wait()
-            elapsed = time.perf_counter() - start
-            rss, cpu = 0, float("nan")
-        err.seek(0)
-        return Run(elapsed, cpu), proc.returncode, rss, err.read().decode(errors="replace")[-2000:]
+def run_process(argv: list[str], env: dict, cwd: Path, stdout: Path | None = None) -> tuple[Run, int, int, str]:
+    """(wall and CPU time, exit code, peak RSS bytes of that child, stderr tail) of one run.
+    The child is started by a small helper process (`_spawn`), so the RSS is the child's own."""
+    with tempfile.TemporaryDirectory(prefix="lint-bench-run-") as scratch:
+        err = Path(scratch) / "stderr"
+        done = spawn.run(argv, env, cwd, stdout, err)
+        rss = 0 if done["rss_mb"] != done["rss_mb"] else int(done["rss_mb"] * 1024 * 1024)
+        return Run(done["wall"], done["cpu"]), done["code"], rss, err.read_text(errors="replace")[-2000:]
 
 
 def child_env(pycache: Path | None) -> dict:
@@ -691,6 +681,14 @@ def main(argv: list[str] | None = None) -> int:
         if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
             parser.error(f"--keep {args.keep}: exists and is not an empty directory")
 
+    spawn.start()                      # before this process holds the corpus (see _spawn.py)
+    try:
+        return _run(args)
+    finally:
+        spawn.stop()
+
+
+def _run(args) -> int:
     figures = Figures()
     import auditor
 

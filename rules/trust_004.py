@@ -3,17 +3,18 @@ from __future__ import annotations
 
 
 from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
-from auditor.evaluation import has_wildcard
+from auditor.evaluation import has_wildcard, statement_covers_action
 from auditor.masking import mask
 from auditor.redact import ExternalIdFacts
 
-from ._common import EXTERNAL_ID_KEY, assume_allows, location
+from ._common import ASSUME_ROLE, EXTERNAL_ID_KEY, assume_allows, location
 from ._lint import trust_only
 
 META = RuleMeta(
     id="TRUST-004", name="external-id-strength", title="The external ID is strong",
     severity="medium", steps=(4,),
-    description="The external ID (configured, or each value in the trust policy) follows AWS's "
+    description="The external ID (configured, or each value in the trust policy, in its Allow "
+                "or in a Deny-unless-it-matches statement) follows AWS's "
                 "format (2-1224 characters of [A-Za-z0-9_+=,.@:/-]; high otherwise), is at least "
                 "min_external_id_length characters long, is not of very low variety (digits only, "
                 "like an account number; a repeated character), and is not shared by two profiles.",
@@ -42,16 +43,29 @@ def weaknesses(value: str, min_length: int) -> list[tuple[str, str]]:
     return out
 
 
-def trust_policy_values(document):
-    """(statement, condition, value) for each literal external ID in the trust policy."""
+def _id_conditions(document):
+    """(statement, condition) whose values are external IDs: String conditions of the Allows
+    of sts:AssumeRole, and the StringNot conditions of a Deny of sts:AssumeRole (the "deny
+    unless the external ID matches" pattern TRUST-002 accepts keeps the ID there)."""
     for statement in assume_allows(document.policy):
         for condition in statement.conditions_on(EXTERNAL_ID_KEY):
-            if not condition.operator.startswith("String"):
-                continue  # Null's true/false and the like are no IDs: TRUST-003 reports them
-            for index, value in enumerate(condition.values):
-                if "Like" in condition.operator and has_wildcard(value):
-                    continue  # a pattern, not an ID: TRUST-003 reports it
-                yield statement, condition, index, value
+            if condition.operator.startswith("String"):
+                yield statement, condition  # Null's true/false are no IDs: TRUST-003 reports them
+    for statement in document.policy.statements:
+        if statement.is_allow or not statement_covers_action(statement, ASSUME_ROLE):
+            continue
+        for condition in statement.conditions_on(EXTERNAL_ID_KEY):
+            if condition.operator.startswith("StringNot"):
+                yield statement, condition
+
+
+def trust_policy_values(document):
+    """(statement, condition, index, value) for each literal external ID in the trust policy."""
+    for statement, condition in _id_conditions(document):
+        for index, value in enumerate(condition.values):
+            if "Like" in condition.operator and has_wildcard(value):
+                continue  # a pattern, not an ID: TRUST-003 reports it
+            yield statement, condition, index, value
 
 
 def findings(document, min_length):

@@ -134,14 +134,26 @@ def test_null_condition_value_is_not_an_external_id():
     assert statuses(check("false", "Null")) == [("PASS", "medium")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with the explicit-deny pattern (which TRUST-002 accepts as "
-                                       "enforcing the ID) the external ID lives in the Deny's "
-                                       "StringNotEquals and is never checked: a weak ID PASSes")
 def test_external_id_in_explicit_deny_pattern_is_checked():
+    """The "Deny unless the ID matches" pattern (TRUST-002 accepts it) keeps the ID in the Deny."""
     doc = policy(trust_allow({"AWS": USER}),
                  deny(Sid="RequireId", Principal="*", Action="sts:AssumeRole",
                       Condition={"StringNotEquals": {"sts:ExternalId": "12345"}}))
-    assert statuses(lint(doc, RULE)) == [("FAIL", "medium")]
+    result = single(lint(doc, RULE))
+    assert (result.status, result.severity, result.location["sid"]) == ("FAIL", "medium", "RequireId")
+    assert "12345" not in shown([result])
+
+
+def test_strong_external_id_in_explicit_deny_pattern_passes():
+    doc = policy(trust_allow({"AWS": USER}),
+                 deny(Principal="*", Action="sts:*", Condition={"StringNotEquals": {"sts:ExternalId": STRONG_ID}}))
+    assert statuses(lint(doc, RULE)) == [("PASS", "medium")]
+
+
+def test_deny_of_other_actions_holds_no_external_id():
+    doc = policy(trust_allow({"AWS": USER}, condition=external_id(STRONG_ID)),
+                 deny(Principal="*", Action="sts:TagSession", Condition={"StringNotEquals": {"sts:ExternalId": "1"}}))
+    assert statuses(lint(doc, RULE)) == [("PASS", "medium")]
 
 
 # --- masking -------------------------------------------------------------------------------
@@ -168,3 +180,20 @@ def test_masking_of_a_short_value_hides_it_entirely():
 def test_identity_policy_is_skipped():
     doc = policy(allow(Action="*", Resource="*", Condition=external_id("x")))
     assert single(lint(doc, RULE)).status == "SKIP"
+
+
+# --- scan: the snapshot holds the trust policy's IDs as tokens ------------------------------
+
+@pytest.mark.parametrize("value, expected", [("qqqqqq", ("FAIL", "medium")), (STRONG_ID, ("PASS", "medium"))])
+def test_scan_decides_on_the_tokens_of_a_deny_pattern(value, expected):
+    from auditor.redact import redact_trust_policy
+    from scan_helpers import profile, role_state, run, user_state, view
+
+    trust = policy(trust_allow({"AWS": USER}),
+                   deny(Sid="RequireId", Principal="*", Action="sts:AssumeRole",
+                        Condition={"StringNotEquals": {"sts:ExternalId": value}}))
+    redacted = redact_trust_policy(trust)
+    assert value not in json.dumps(redacted)
+    results = run(RULE, view(profile(external_id=STRONG_ID), role_state(trust_policy=redacted), user_state()))
+    assert statuses(results) == [expected]
+    assert value not in shown(results)
