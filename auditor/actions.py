@@ -81,11 +81,13 @@ def merge(into: dict[str, Actions], prefix: str, botocore_actions: Actions,
           universe: dict[str, Actions] | None = None) -> None:
     """Add botocore's operations of `prefix` to `into`; AWS's access levels (policyuniverse, or
     what `into` already holds) win over guessed ones."""
-    known = into.setdefault(prefix, {})
+    # A new dict, not an update in place: another thread may be iterating the old one.
+    known = dict(into.get(prefix, {}))
     for lower, value in botocore_actions.items():
         known.setdefault(lower, value)
     for lower, value in (universe or {}).get(prefix, {}).items():
         known[lower] = value
+    into[prefix] = known
 
 
 def build() -> dict:
@@ -122,7 +124,8 @@ def dump(catalogue: dict) -> str:
 
 def load_shipped() -> dict[str, Actions] | None:
     """The shipped catalogue by prefix; None when it is missing or unreadable (the sources are
-    then read instead: slower, same answers)."""
+    then read instead, slower: a service's own botocore model as it is asked for, every model
+    only for a wildcard service)."""
     try:
         data = json.loads(resources.files("auditor").joinpath(SHIPPED).read_bytes())
         return {prefix: {name.lower(): (name, _LEVEL_OF_CODE[code]) for name, code in actions.items()}
@@ -133,6 +136,8 @@ def load_shipped() -> dict[str, Actions] | None:
 
 # -- the catalogue ----------------------------------------------------------------------------
 class ActionCatalogue:
+    """shipped=True reads data/actions.json; a dict stands for it (tests); None reads the sources."""
+
     def __init__(self, shipped: dict[str, Actions] | None | bool = True) -> None:
         self._lock = threading.RLock()
         self._shipped_arg = shipped
@@ -184,7 +189,7 @@ class ActionCatalogue:
                 self._complete = True
             for prefix in LIVE_SERVICES:
                 self._ensure(prefix)
-            return services
+            return dict(services)        # a copy: later merges never change what a caller iterates
 
     def prefetch(self) -> threading.Thread:
         """Load the catalogue on a daemon thread (while a scan waits for AWS to answer)."""

@@ -122,11 +122,14 @@ def _call(client, operation: str, method: str, **params) -> dict:
         raise CallFailed(classify(operation, exc)) from None
 
 
-def _pages(client, operation: str, method: str, key: str, **params) -> list:
+def _pages(client, operation: str, method: str, key: str, *, stop=None, **params) -> list:
+    """Every page's `key` items; with `stop` (a threading.Event), no further page once it is set."""
     try:
         out = []
         for page in client.get_paginator(method).paginate(**params):
             out.extend(page.get(key, []))
+            if stop is not None and stop.is_set():
+                break
         return out
     except readonly.ReadOnlyViolation:
         raise
@@ -162,6 +165,14 @@ def _iso(value) -> str | None:
     return text.replace("+00:00", "Z")
 
 
+class _Once:
+    """A value computed by one thread and waited for by the others."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.value: Any = None
+
+
 class Collector:
     def __init__(self, clients: Clients):
         self.clients = clients
@@ -172,26 +183,30 @@ class Collector:
 
     # -- managed policies: fetched once per ARN --------------------------------------------
     def managed_document(self, aws_profile: str | None, arn: str) -> Any:
+        """The policy's default version, fetched once per ARN even when several threads ask at
+        the same moment (the first fetches, the others wait for its answer)."""
         key = (aws_profile, arn)
         with self._managed_lock:
-            if key in self._managed:
-                cached = self._managed[key]
-                if isinstance(cached, CallFailed):
-                    raise cached
-                return cached
-        iam = self.clients.get(aws_profile, "iam")
-        try:
-            policy = _call(iam, "iam:GetPolicy", "get_policy", PolicyArn=arn)["Policy"]
-            version = _call(iam, "iam:GetPolicyVersion", "get_policy_version", PolicyArn=arn,
-                            VersionId=policy["DefaultVersionId"])["PolicyVersion"]
-            result: Any = version["Document"]
-        except CallFailed as failure:
-            result = failure
-        with self._managed_lock:
-            self._managed[key] = result
-        if isinstance(result, CallFailed):
-            raise result
-        return result
+            entry = self._managed.get(key)
+            fetching = entry is None
+            if fetching:
+                entry = self._managed[key] = _Once()
+        if fetching:
+            try:
+                iam = self.clients.get(aws_profile, "iam")
+                policy = _call(iam, "iam:GetPolicy", "get_policy", PolicyArn=arn)["Policy"]
+                version = _call(iam, "iam:GetPolicyVersion", "get_policy_version", PolicyArn=arn,
+                                VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+                entry.value = version["Document"]
+            except BaseException as failure:  # noqa: BLE001 - handed to every waiter, then raised
+                entry.value = failure
+            finally:
+                entry.done.set()
+        else:
+            entry.done.wait()
+        if isinstance(entry.value, BaseException):
+            raise entry.value
+        return entry.value
 
     def _attached(self, aws_profile, list_method, list_op, source, errors, **params) -> list[NamedPolicy]:
         iam = self.clients.get(aws_profile, "iam")

@@ -1,14 +1,15 @@
 """`iam-auditor discover`: find every "role assumed on behalf of a user" set-up in an account.
 
 The account's IAM is read in bulk: GetAccountAuthorizationDetails (paginated) and ListRoles
-(for MaxSessionDuration, which GAAD lacks), then access keys and login profiles only for the
-users paired with a role. Never one call per role. A role is a candidate when its trust policy
+(trust policies early, and MaxSessionDuration, which GAAD lacks), then access keys and login
+profiles only for the users paired with a role. Never one call per role. A role is a candidate when its trust policy
 lets an IAM user, an account or "*" assume it; it is paired with the users whose identity
 policies let them assume it. The TRUST, LP, SESSION and KEY rules run on every pair; the
 secret-reading rules on every role that can read secrets.
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -58,7 +59,7 @@ _PEOPLE_FILTER = ["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 _ROLE_FILTER = ["Role"]
 
 
-def _gaad(iam, filters: list[str]) -> dict[str, list]:
+def _gaad(iam, filters: list[str], stop: threading.Event | None = None) -> dict[str, list]:
     details: dict[str, list] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
                                 "Policies": []}
     paginator = iam.get_paginator("get_account_authorization_details")
@@ -66,6 +67,8 @@ def _gaad(iam, filters: list[str]) -> dict[str, list]:
         for page in paginator.paginate(Filter=filters, PaginationConfig={"PageSize": 1000}):
             for key in details:
                 details[key].extend(page.get(key, []))
+            if stop is not None and stop.is_set():
+                break                   # the download was abandoned: no further page
     except readonly.ReadOnlyViolation:
         raise
     except Exception as exc:  # noqa: BLE001 - classified into CallFailed
@@ -85,24 +88,27 @@ class AccountDownload:
     policies; GAAD for roles; ListRoles (trust policies and MaxSessionDuration, which GAAD
     lacks); and the caller identity. Pairing needs only the first and the third, so the key
     reads of the paired users start while the roles' GAAD pages are still coming. A failed
-    stream raises CallFailed from the method that waits for it."""
+    stream raises CallFailed from the method that waits for it; `close()` then stops the
+    others after their current page (`stopped` tells the key reads to stop too)."""
 
     def __init__(self, clients: Clients, aws_profile: str | None):
         iam = clients.get(aws_profile, "iam")
+        self.stopped = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="download")
         self._identity = self._pool.submit(
             lambda: _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity"))
-        self._people = self._pool.submit(_gaad, iam, _PEOPLE_FILTER)
+        self._people = self._pool.submit(_gaad, iam, _PEOPLE_FILTER, self.stopped)
         self._listed = self._pool.submit(_pages, iam, "iam:ListRoles", "list_roles", "Roles",
-                                         PaginationConfig={"PageSize": 1000})
-        self._roles = self._pool.submit(_gaad, iam, _ROLE_FILTER)
-        self._pool.shutdown(wait=False)
+                                         stop=self.stopped, PaginationConfig={"PageSize": 1000})
+        self._roles = self._pool.submit(_gaad, iam, _ROLE_FILTER, self.stopped)
         self._documents: dict[str, Any] | None = None
         self._users: dict[str, UserState] | None = None
 
     def close(self) -> None:
-        for future in (self._identity, self._people, self._listed, self._roles):
-            future.cancel()
+        """Stop every stream after its current page and wait for them (a no-op once done), so
+        no call of this account is still made, or counted, after its results are returned."""
+        self.stopped.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     # -- what the streams hold --------------------------------------------------------------
     def _managed(self, items, source) -> list[NamedPolicy]:
@@ -242,13 +248,17 @@ def find_pairs(state: AccountState) -> tuple[list[tuple[RoleState, UserState]], 
     return pair(state.roles.values(), state.users.values()), secret_reading(state.roles.values())
 
 
-def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable[UserState]) -> dict[str, UserState]:
-    """Access keys and login profile, only for the users that matter."""
+def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable[UserState],
+                  stop: threading.Event | None = None) -> dict[str, UserState]:
+    """Access keys and login profile, only for the users that matter (none once `stop` is set:
+    the account's download failed and its results are an ERROR)."""
     from dataclasses import replace
 
     iam = collector.clients.get(aws_profile, "iam")
 
     def one(user: UserState) -> UserState:
+        if stop is not None and stop.is_set():
+            return user
         errors: list = []
         keys = collector._access_keys(iam, user.name, errors)
         login = None
@@ -383,22 +393,29 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
             key = f"role:{spec.role_arn}"
             clients.add_session(key, _assumed_session(clients, spec.role_arn))
         download = start_download(clients, key)
-        # Pairs from users and trust policies alone: the paired users' keys are read while the
-        # roles' GAAD pages still download.
-        early = pair(download.trusts().values(), download.users().values())
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keys") as pool:
-            keys = pool.submit(add_key_state, Collector(clients), key, [u for _, u in early])
-            state = download.state()
-            # The roles as GAAD read them (with their policies); a role created between the
-            # two reads is left to the next scan.
-            pairs = [(state.roles[role.arn], user) for role, user in early if role.arn in state.roles]
-            secret_roles = secret_reading(state.roles.values())
-            if progress:
-                progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
-                                   + len(secret_roles))
-            return evaluate_account(state, pairs, secret_roles, region, settings,
-                                    progress=progress.update if progress else None,
-                                    keyed_users=keys.result)
+        users = download.users()
+        trusts = download.trusts()
+        # Pairs from users and ListRoles' trust policies: the paired users' keys are read while
+        # the roles' GAAD pages still download.
+        early = pair(trusts.values(), users.values())
+        collector = Collector(clients)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="keys") as pool:
+            try:
+                keys = pool.submit(add_key_state, collector, key, [u for _, u in early], download.stopped)
+                state = download.state()
+                pairs, late_users = _settle_pairs(early, trusts, state)
+                late = (pool.submit(add_key_state, collector, key, late_users, download.stopped)
+                        if late_users else None)
+                secret_roles = secret_reading(state.roles.values())
+                if progress:
+                    progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
+                                       + len(secret_roles))
+                return evaluate_account(state, pairs, secret_roles, region, settings,
+                                        progress=progress.update if progress else None,
+                                        keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+            except BaseException:
+                download.stopped.set()  # the key reads stop too, before this block waits for them
+                raise
     except CallFailed as failure:
         account = spec.role_arn.split(":")[4] if spec.role_arn else None
         return [account_error(spec.label, account,
@@ -406,6 +423,22 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
     finally:
         if download is not None:
             download.close()
+
+
+def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
+    """The pairs as GAAD's roles decide them, and the users whose keys are still to read.
+
+    ListRoles and GAAD read the roles at slightly different moments: a role created, deleted or
+    given another trust policy in between is paired again on GAAD's copy, the one the rules read."""
+    changed = [role for arn, role in state.roles.items()
+               if arn not in trusts or trusts[arn].trust_policy != role.trust_policy]
+    changed_arns = {role.arn for role in changed}
+    pairs = [(state.roles[role.arn], user) for role, user in early
+             if role.arn in state.roles and role.arn not in changed_arns]
+    late = pair(changed, state.users.values()) if changed else []
+    read = {user.arn for _, user in early}
+    late_users = list({user.arn: user for _, user in late if user.arn not in read}.values())
+    return pairs + late, late_users
 
 
 def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,

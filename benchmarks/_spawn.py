@@ -3,7 +3,8 @@
 On Linux a child's `ru_maxrss` starts at the peak of the process that forked it (the kernel
 carries the forking process's high-water mark across exec). A child forked by a benchmark that
 holds a corpus or a synthetic account in memory would report the benchmark's memory instead of
-its own. The helper is started before the benchmark grows, and forks every timed child.
+its own. The helper is started before the benchmark grows, and forks every timed child (whose
+figure then cannot be below the helper's own, about 10 MB: far under any child measured here).
 
     spawn.start()                      # first thing in main()
     done = spawn.run(argv, env, cwd, stdout_path_or_None, stderr_path)

@@ -177,3 +177,41 @@ def test_shared_group_read_once(aws, monkeypatch):
     snapshot = collectors.collect([profile(), profile(name="q", user="other")], REGION)
     assert group_reads == ["g"]
     assert all("group:g" in {p.source for p in u.policies} for u in snapshot.users.values())
+
+
+def test_a_managed_policy_is_fetched_once_even_when_asked_at_the_same_moment():
+    """Two users sharing a policy, collected on two threads, cost GetPolicy + GetPolicyVersion once."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.collectors import Collector
+
+    calls = []
+
+    class SlowIam:
+        def get_policy(self, PolicyArn):
+            calls.append("GetPolicy")
+            time.sleep(0.05)           # both threads are inside before the first one finishes
+            return {"Policy": {"DefaultVersionId": "v1"}}
+
+        def get_policy_version(self, PolicyArn, VersionId):
+            calls.append("GetPolicyVersion")
+            return {"PolicyVersion": {"Document": {"Statement": []}}}
+
+    class StubClients:
+        def get(self, aws_profile, service):
+            return SlowIam()
+
+    collector = Collector(StubClients())
+    arn = "arn:aws:iam::123456789012:policy/shared"
+    start = threading.Barrier(8)
+
+    def fetch(_):
+        start.wait()
+        return collector.managed_document(None, arn)
+
+    with ThreadPoolExecutor(8) as pool:
+        documents = list(pool.map(fetch, range(8)))
+    assert documents == [{"Statement": []}] * 8
+    assert calls == ["GetPolicy", "GetPolicyVersion"]

@@ -96,7 +96,7 @@ def test_unreadable_account_is_an_error_result(account, monkeypatch):
 
     from auditor import discover as module
 
-    def denied(iam, filters):
+    def denied(iam, filters, stop=None):
         from auditor.collectors import CallFailed, classify
 
         raise CallFailed(classify("iam:GetAccountAuthorizationDetails", ClientError(
@@ -130,3 +130,59 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
     errors = [r for r in results if r.status == "ERROR"]
     assert [(r.rule_id, r.account_id) for r in errors] == [("DISCOVER-001", "210987654321")]
     assert arn("catalog") in {r.resource for r in results}
+
+
+def _stale_trusts(monkeypatch, replacements):
+    """ListRoles answers with other trust policies than GAAD (a role changed between the reads)."""
+    from dataclasses import replace
+
+    from auditor import discover as module
+
+    real = module.AccountDownload.trusts
+
+    def trusts(self):
+        listed = real(self)
+        return {a: replace(r, trust_policy=replacements[r.name]) if r.name in replacements else r
+                for a, r in listed.items()}
+
+    monkeypatch.setattr(module.AccountDownload, "trusts", trusts)
+
+
+def test_a_role_whose_trust_changed_between_the_reads_is_paired_on_gaads_copy(account, monkeypatch):
+    # ListRoles still shows catalog trusting only EC2; GAAD (what the rules read) trusts alice.
+    _stale_trusts(monkeypatch, {"catalog": json.loads(trust({"Service": "ec2.amazonaws.com"}))})
+    results, _ = discover([AccountSpec("default")], "us-east-1", Settings())
+    by = {(r.resource, r.rule_id): r for r in results}
+    assert by[(arn("catalog"), "TRUST-003")].status == "PASS"
+    # alice was only found paired after GAAD: her keys were still read (not an ERROR).
+    assert by[(arn("catalog"), "KEY-001")].status == "PASS"
+
+
+def test_a_role_no_longer_trusting_users_is_not_reported(account, monkeypatch):
+    # ListRoles shows ec2-only trusting the account (bob could assume it); GAAD: EC2 only.
+    _stale_trusts(monkeypatch, {"ec2-only": json.loads(trust({"AWS": ACCOUNT}))})
+    results, _ = discover([AccountSpec("default")], "us-east-1", Settings())
+    assert arn("ec2-only") not in {r.resource for r in results}
+
+
+def test_a_failed_stream_stops_the_others(account, monkeypatch):
+    """ListRoles denied: one DISCOVER-001 ERROR, and no call of that account is made after it."""
+    from botocore.exceptions import ClientError
+
+    from auditor import collectors, discover as module
+
+    real = collectors._pages
+
+    def pages(client, operation, *args, **kwargs):
+        if operation == "iam:ListRoles":
+            raise collectors.CallFailed(collectors.classify(operation, ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListRoles")))
+        return real(client, operation, *args, **kwargs)
+
+    monkeypatch.setattr(module, "_pages", pages)
+    results, calls = discover([AccountSpec("default")], "us-east-1", Settings())
+    assert [(r.rule_id, r.status) for r in results] == [("DISCOVER-001", "ERROR")]
+    assert "iam:ListRoles" in results[0].message
+    import threading
+
+    assert not [t for t in threading.enumerate() if t.name.startswith(("download", "keys"))]

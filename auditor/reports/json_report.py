@@ -18,4 +18,7 @@ def render(report, *, color: bool = False) -> str:
     envelope = json.dumps(data, indent=2, ensure_ascii=False)
     rows = ",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in results)
     body = f"[\n{rows}\n  ]" if results else "[]"
-    return envelope.replace(json.dumps(_SLOT), body, 1) + "\n"
+    # "results" is the envelope's last key: its slot is the last match, whatever the fields
+    # before it (waiver reasons, paths) hold.
+    head, slot, tail = envelope.rpartition(json.dumps(_SLOT))
+    return head + body + tail + "\n"
