@@ -4,16 +4,18 @@ Two sources know the actions: botocore's service models (every API operation, cu
 installed boto3) and policyuniverse's data (IAM-only actions and AWS's own access levels, 2023).
 Reading them is slow — policyuniverse's 8 MB file takes 0.15-0.4 s to decode and all 400+
 botocore models about 6 s — so their merge is shipped precomputed in `data/actions.json`
-(`python -m auditor.actions --build` rewrites it; `tests/test_actions.py` fails when it no longer
-covers the installed botocore). The services the rules reason about by name (LIVE_SERVICES) are
-merged again from the installed botocore on first use, so a new secrets-reading API such as
-BatchGetSecretValue is known the day boto3 ships it. Expansions are memoized.
+(`python -m auditor.actions --build` rewrites it, with the botocore it was built from). When the
+installed botocore is newer, each service is merged again from its installed models the first
+time it is asked for; the services the rules reason about by name (LIVE_SERVICES) always are, so
+a new secrets-reading API such as BatchGetSecretValue is known the day boto3 ships it.
+Expansions are memoized.
 """
 from __future__ import annotations
 
 import json
 import re
 import threading
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -96,11 +98,14 @@ def build() -> dict:
 
     universe = policyuniverse_actions()
     services: dict[str, Actions] = {}
+    models: dict[str, list[str]] = {}
     loader = _loader()
     for name in loader.list_available_services("service-2"):
         loaded = botocore_service(loader, name)
         if loaded:
             merge(services, loaded[0], loaded[1])
+            if loaded[0] != name:
+                models.setdefault(loaded[0], []).append(name)
     for prefix in universe:
         merge(services, prefix, {}, universe)
     try:
@@ -110,6 +115,7 @@ def build() -> dict:
     except Exception:  # noqa: BLE001 - provenance only
         universe_version = None
     return {"format": 1, "built_from": {"botocore": botocore.__version__, "policyuniverse": universe_version},
+            "models": dict(sorted(models.items())),
             "services": {p: {name: _CODE[level] for name, level in sorted(acts.values())}
                          for p, acts in sorted(services.items()) if acts}}
 
@@ -122,27 +128,61 @@ def dump(catalogue: dict) -> str:
     return head + ',"services":{\n' + ",\n".join(lines) + "\n}}\n"
 
 
-def load_shipped() -> dict[str, Actions] | None:
-    """The shipped catalogue by prefix; None when it is missing or unreadable (the sources are
-    then read instead, slower: a service's own botocore model as it is asked for, every model
-    only for a wildcard service)."""
+@dataclass(frozen=True)
+class Shipped:
+    services: dict[str, Actions]
+    botocore: str | None = None                     # the botocore it was built from
+    models: dict[str, list[str]] = field(default_factory=dict)   # prefix -> its other models
+
+
+def load_shipped() -> Shipped | None:
+    """The shipped catalogue; None when it is missing or unreadable (the sources are then read
+    instead, slower: a service's own botocore model as it is asked for, every model only for a
+    wildcard service)."""
     try:
         data = json.loads(resources.files("auditor").joinpath(SHIPPED).read_bytes())
-        return {prefix: {name.lower(): (name, _LEVEL_OF_CODE[code]) for name, code in actions.items()}
-                for prefix, actions in data["services"].items()}
+        services = {prefix: {name.lower(): (name, _LEVEL_OF_CODE[code]) for name, code in actions.items()}
+                    for prefix, actions in data["services"].items()}
+        return Shipped(services, data.get("built_from", {}).get("botocore"), dict(data.get("models", {})))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _version(text: str | None, unknown: tuple[int, ...]) -> tuple[int, ...]:
+    """"1.44.8" -> (1, 44, 8); `unknown` when it cannot be read."""
+    try:
+        return tuple(int(part) for part in str(text).split(".")[:3])
+    except ValueError:
+        return unknown
+
+
+def _installed_botocore() -> str | None:
+    try:
+        import botocore
+
+        return botocore.__version__
+    except ImportError:  # pragma: no cover - botocore comes with boto3, a dependency
         return None
 
 
 # -- the catalogue ----------------------------------------------------------------------------
 class ActionCatalogue:
-    """shipped=True reads data/actions.json; a dict stands for it (tests); None reads the sources."""
+    """shipped=True reads data/actions.json; a Shipped stands for it (tests); None reads the
+    sources only.
 
-    def __init__(self, shipped: dict[str, Actions] | None | bool = True) -> None:
+    With the shipped file, a service is looked up in it and, the first time it is asked for,
+    merged with the installed botocore's models of that prefix when that botocore is newer than
+    the one the file was built from (and always for LIVE_SERVICES): every action a policy names
+    is as current as boto3. Only a wildcard *service* ("*", "s3*:Get*", NotAction) lists the
+    shipped services plus those merged so far."""
+
+    def __init__(self, shipped: Shipped | None | bool = True) -> None:
         self._lock = threading.RLock()
         self._shipped_arg = shipped
         self._services: dict[str, Actions] | None = None
-        self._live_done: set[str] = set()
+        self._models: dict[str, list[str]] = {}
+        self._current = False            # the installed botocore is the one the file was built from
+        self._merged: set[str] = set()
         self._complete = False
         self._universe: dict[str, Actions] | None = None
         self._all: frozenset[str] | None = None
@@ -154,20 +194,25 @@ class ActionCatalogue:
                 self._universe = policyuniverse_actions()
                 self._services = {}
             else:
-                self._services = {p: dict(a) for p, a in shipped.items()}
+                self._services = {p: dict(a) for p, a in shipped.services.items()}
+                self._models = shipped.models
+                # An older botocore knows no action the file lacks; a newer one may.
+                self._current = _version(_installed_botocore(), (10**9,)) <= _version(shipped.botocore, (0,))
                 self._complete = True
         return self._services
 
     def _ensure(self, prefix: str) -> None:
         services = self._base()
-        if prefix in LIVE_SERVICES and prefix not in self._live_done:
-            self._live_done.add(prefix)
-            loaded = botocore_service(_loader(), prefix)
+        if prefix in self._merged or (self._current and prefix not in LIVE_SERVICES):
+            return
+        self._merged.add(prefix)
+        loader = _loader()
+        for name in dict.fromkeys([prefix, *self._models.get(prefix, ())]):
+            loaded = botocore_service(loader, name)
             if loaded and loaded[0] == prefix:
                 merge(services, prefix, loaded[1], self._universe)
-        elif not self._complete and prefix not in services:
-            loaded = botocore_service(_loader(), prefix)
-            merge(services, prefix, loaded[1] if loaded and loaded[0] == prefix else {}, self._universe)
+        if self._universe is not None and prefix not in services:
+            merge(services, prefix, {}, self._universe)
 
     def service(self, prefix: str) -> Actions:
         prefix = prefix.lower()
@@ -184,6 +229,7 @@ class ActionCatalogue:
                     loaded = botocore_service(loader, name)
                     if loaded:
                         merge(services, loaded[0], loaded[1], self._universe)
+                        self._merged.add(loaded[0])
                 for prefix in self._universe or {}:
                     merge(services, prefix, {}, self._universe)
                 self._complete = True

@@ -171,7 +171,10 @@ def excess_actions(statement: Statement, allowed: frozenset[str]) -> Excess | No
             return Excess(("*",), "critical", True, False)
         granted_set: set[str] = set()
         for pattern in statement.actions:
-            granted_set |= cat.expand(pattern) if has_wildcard(pattern) else {cat.canonical(pattern)}
+            expanded = cat.expand(pattern) if has_wildcard(pattern) else {cat.canonical(pattern)}
+            # A pattern naming nothing the catalogue knows (a newer service, a typo) still grants
+            # whatever AWS has under that name: it counts as written, never as nothing.
+            granted_set |= expanded or {pattern}
     else:
         excluded = set()
         for pattern in statement.not_actions or ():

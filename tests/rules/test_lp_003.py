@@ -65,3 +65,12 @@ def test_each_bad_statement_is_a_result():
                           {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"}))
     assert [(r.status, r.severity) for r in results] == [("FAIL", "medium"), ("FAIL", "high")]
     assert results[0].fingerprint != results[1].fingerprint
+
+
+def test_a_wildcard_on_a_service_the_catalogue_does_not_know_is_excess():
+    """A service newer than the catalogue (or misspelt) expands to nothing: it is reported as
+    written, never taken for an empty grant (which would PASS)."""
+    [result] = check(named({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "notaservice-zz:*"],
+                            "Resource": "*"}))
+    assert (result.status, result.severity) == ("FAIL", "high")
+    assert result.evidence["excess_actions"] == ["notaservice-zz:*"]
