@@ -103,6 +103,7 @@ class AccountDownload:
         self._roles = self._pool.submit(_gaad, iam, _ROLE_FILTER, self.stopped)
         self._documents: dict[str, Any] | None = None
         self._users: dict[str, UserState] | None = None
+        self._trusts: dict[str, RoleState] | None = None
 
     def close(self) -> None:
         """Stop every stream after its current page and wait for them (a no-op once done), so
@@ -151,9 +152,11 @@ class AccountDownload:
 
     def trusts(self) -> dict[str, RoleState]:
         """Every role with its trust policy and maximum session, from ListRoles (no policies)."""
-        return {r["Arn"]: RoleState(r["RoleName"], r["Arn"], True, r.get("MaxSessionDuration"),
-                                    r.get("AssumeRolePolicyDocument"))
-                for r in self._listed.result()}
+        if self._trusts is None:
+            self._trusts = {r["Arn"]: RoleState(r["RoleName"], r["Arn"], True, r.get("MaxSessionDuration"),
+                                                r.get("AssumeRolePolicyDocument"))
+                            for r in self._listed.result()}
+        return self._trusts
 
     def state(self) -> AccountState:
         """The whole account: waits for every stream."""

@@ -48,6 +48,15 @@ def _unavailable_from(errors: Sequence[CallError], operations: Sequence[str], wh
             raise Unavailable("ERROR", f"could not read {what}: {error.describe()}")
 
 
+def _boundary(entity, kind: str) -> list[Document] | None:
+    """The role's or user's permissions boundary as a document list; None when it has none."""
+    if not entity.has_boundary:
+        return None
+    if entity.boundary is None:
+        raise Unavailable("ERROR", f"could not read the {kind}'s permissions boundary")
+    return [Document(f"{kind}:boundary", parse_once(entity.boundary.document, IDENTITY), entity.boundary)]
+
+
 @dataclass
 class ProfileView:
     profile: Any                       # auditor.config.Profile
@@ -85,13 +94,8 @@ class ProfileView:
 
     @cached_property
     def role_boundary(self) -> list[Document] | None:
-        role = self.require_role("iam:GetPolicy", "iam:GetPolicyVersion",
-                                 what="the role's permissions boundary")
-        if not role.has_boundary:
-            return None
-        if role.boundary is None:
-            raise Unavailable("ERROR", "could not read the role's permissions boundary")
-        return [Document("role:boundary", parse_once(role.boundary.document, IDENTITY), role.boundary)]
+        return _boundary(self.require_role("iam:GetPolicy", "iam:GetPolicyVersion",
+                                           what="the role's permissions boundary"), "role")
 
     # -- user -------------------------------------------------------------------------------
     @property
@@ -118,13 +122,8 @@ class ProfileView:
 
     @cached_property
     def user_boundary(self) -> list[Document] | None:
-        user = self.require_user("iam:GetPolicy", "iam:GetPolicyVersion",
-                                 what="the user's permissions boundary")
-        if not user.has_boundary:
-            return None
-        if user.boundary is None:
-            raise Unavailable("ERROR", "could not read the user's permissions boundary")
-        return [Document("user:boundary", parse_once(user.boundary.document, IDENTITY), user.boundary)]
+        return _boundary(self.require_user("iam:GetPolicy", "iam:GetPolicyVersion",
+                                           what="the user's permissions boundary"), "user")
 
     # -- identities ---------------------------------------------------------------------------
     @property

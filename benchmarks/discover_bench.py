@@ -35,7 +35,6 @@ import random
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,6 +51,7 @@ if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks
     sys.path.insert(0, str(ROOT))
 
 import _spawn as spawn  # noqa: E402 - benchmarks/ is this script's directory
+from _report import git_state, loadavg, print_summary, verdict  # noqa: E402
 
 HOST = "127.0.0.1"                     # the moto server listens here and nowhere else
 REGION = "us-east-1"
@@ -602,31 +602,10 @@ def run_process(argv: list[str], env: dict, server: Server, stdout: Path | None 
                 err.read_text(errors="replace")[-2000:])
 
 
-# (a) as a whole process: start-up, boto3 import, client, the same paginated calls.
-DOWNLOAD_SCRIPT = r"""
-import json, sys
-import boto3
-iam = boto3.Session().client("iam")
-keys = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
-details, gaad_pages = {k: [] for k in keys}, 0
-for page in iam.get_paginator("get_account_authorization_details").paginate(
-        Filter=["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"],
-        PaginationConfig={"PageSize": 1000}):
-    gaad_pages += 1
-    for k in keys:
-        details[k].extend(page.get(k, []))
-roles, list_pages = [], 0
-for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):
-    list_pages += 1
-    roles.extend(page["Roles"])
-json.dump({"gaad_pages": gaad_pages, "list_roles_pages": list_pages, "roles": len(details["RoleDetailList"]),
-           "users": len(details["UserDetailList"]), "groups": len(details["GroupDetailList"]),
-           "policies": len(details["Policies"]), "listed_roles": len(roles)}, sys.stdout)
-"""
-
-
-def download_in_process(iam) -> tuple[dict, list[str]]:
-    """(a) in this process: the same calls, the client made beforehand. (counts, role names)"""
+# (a) The bare download, written once: run by `python -c` as a whole process (start-up, boto3
+# import, client, calls), and exec'd here for the in-process timing (the client made before).
+DOWNLOAD = r"""
+def download(iam):
     keys = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
     details, gaad_pages = {k: [] for k in keys}, 0
     for page in iam.get_paginator("get_account_authorization_details").paginate(
@@ -639,10 +618,23 @@ def download_in_process(iam) -> tuple[dict, list[str]]:
     for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):
         list_pages += 1
         roles.extend(page["Roles"])
-    return ({"gaad_pages": gaad_pages, "list_roles_pages": list_pages, "roles": len(details["RoleDetailList"]),
-             "users": len(details["UserDetailList"]), "groups": len(details["GroupDetailList"]),
-             "policies": len(details["Policies"]), "listed_roles": len(roles)},
-            [r["RoleName"] for r in roles])
+    return ({"gaad_pages": gaad_pages, "list_roles_pages": list_pages,
+             "roles": len(details["RoleDetailList"]), "users": len(details["UserDetailList"]),
+             "groups": len(details["GroupDetailList"]), "policies": len(details["Policies"]),
+             "listed_roles": len(roles)}, [r["RoleName"] for r in roles])
+"""
+DOWNLOAD_SCRIPT = DOWNLOAD + r"""
+import json, sys
+import boto3
+json.dump(download(boto3.Session().client("iam"))[0], sys.stdout)
+"""
+_download_namespace: dict = {}
+exec(DOWNLOAD, _download_namespace)  # noqa: S102 - our own constant, the same text the process runs
+
+
+def download_in_process(iam) -> tuple[dict, list[str]]:
+    """(a) in this process: the same calls, the client made beforehand. (counts, role names)"""
+    return _download_namespace["download"](iam)
 
 
 def timed_in_process(fn, server: Server):
@@ -780,25 +772,6 @@ class Figures:
     targets: list = field(default_factory=list)
 
 
-def verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISS")
-
-
-def loadavg() -> list[float] | None:
-    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
-
-
-def git_state() -> dict:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-        return {"commit": head or None, "dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-
-
 def _interrupt(*_args) -> None:
     raise KeyboardInterrupt
 
@@ -848,7 +821,7 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
     import moto
 
-    git = git_state()
+    git = git_state(ROOT)
     figures = Figures()
     figures.environment = {
         "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
@@ -1065,21 +1038,8 @@ def main(argv: list[str] | None = None) -> int:
                                            f"{key_calls} key calls for {len(plan.paired_users)} paired users)"),
                 ("load average start -> end", f"{env_['loadavg_start']} -> {env_['loadavg_end']}"),
             ]
-            width = max(len(nm) for nm, *_ in info + rows) + 2
-            print("\n" + "=" * (width + 40))
-            print("summary")
-            for name, value in info:
-                print(f"  {name:<{width}}{value}")
-            print(f"\n  {'target':<{width}}{'value':<14}{'goal':<12}verdict")
-            for name, value, goal, ok in rows:
-                print(f"  {name:<{width}}{value or 'n/a':<14}{goal:<12}{verdict(ok)}")
-            busy = max((env_["loadavg_start"] or [0])[0], (env_["loadavg_end"] or [0])[0])
-            if busy > 0.5 * (os.cpu_count() or 1):
-                print(f"\n  NOTE: load average reached {busy} on {os.cpu_count()} CPUs: other work competed for the "
-                      "CPU; wall times are inflated. Re-run on a quiet machine.")
-            for problem in broken:
-                print(f"  BROKEN: {problem}")
-            print("=" * (width + 40))
+            print_summary(info, rows, env_, value_width=14, rule_width=40, broken=broken,
+                          advice="wall times are inflated. Re-run on a quiet machine.")
 
             if args.json:
                 Path(args.json).write_text(json.dumps(asdict(figures), indent=2, default=str) + "\n",

@@ -25,7 +25,6 @@ import re
 import shutil
 import statistics
 import string
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks
     sys.path.insert(0, str(ROOT))
 
 import _spawn as spawn  # noqa: E402 - benchmarks/ is this script's directory
+from _report import git_state, loadavg, print_summary, verdict  # noqa: E402
 
 # Targets (see README): in-process throughput vs parliament, and CLI start-up.
 TARGET_RATIO_VS_PARLIAMENT = 10.0
@@ -606,23 +606,8 @@ def profile(files, top: int) -> str:
 # Reporting helpers
 # --------------------------------------------------------------------------------------------
 
-def verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISS")
-
-
 def mib(n: int) -> str:
     return f"{n / 2**20:.1f} MiB"
-
-
-def git_state() -> dict:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-        return {"commit": head or None, "dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
 
 
 def cpu_model() -> str:
@@ -646,9 +631,6 @@ class Figures:
     targets: list = field(default_factory=list)
     profile: str | None = None
 
-
-def loadavg() -> list[float] | None:
-    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def rate(n: int, seconds: float) -> float:
@@ -692,7 +674,7 @@ def _run(args) -> int:
     figures = Figures()
     import auditor
 
-    git = git_state()
+    git = git_state(ROOT)
     figures.environment = {
         "python": platform.python_version(), "implementation": platform.python_implementation(),
         "executable": sys.executable, "platform": platform.platform(), "cpu": cpu_model(),
@@ -895,19 +877,8 @@ def _run(args) -> int:
             info.append(("same files: parliament / iam-auditor",
                          f"{pa['policies_per_s']:,.0f} / {pa['iam_auditor_same_files']['policies_per_s']:,.0f} policies/s"))
         info.append(("load average start -> end", f"{env_['loadavg_start']} -> {env_['loadavg_end']}"))
-        width = max(len(n) for n, *_ in info + rows) + 2
-        print("\n" + "=" * (width + 36))
-        print("summary")
-        for name, value in info:
-            print(f"  {name:<{width}}{value}")
-        print(f"\n  {'target':<{width}}{'value':<10}{'goal':<12}verdict")
-        for name, value, goal, ok in rows:
-            print(f"  {name:<{width}}{value or 'n/a':<10}{goal:<12}{verdict(ok)}")
-        busy = max((env_["loadavg_start"] or [0])[0], (env_["loadavg_end"] or [0])[0])
-        if busy > 0.5 * (os.cpu_count() or 1):
-            print(f"\n  NOTE: load average reached {busy} on {os.cpu_count()} CPUs: other work competed for the "
-                  "CPU; wall times are inflated (CPU-time figures are steadier). Re-run on a quiet machine.")
-        print("=" * (width + 36))
+        print_summary(info, rows, env_, value_width=10, rule_width=36,
+                      advice="wall times are inflated (CPU-time figures are steadier). Re-run on a quiet machine.")
 
         if args.json:
             Path(args.json).write_text(json.dumps(asdict(figures), indent=2, default=str) + "\n", encoding="utf-8")

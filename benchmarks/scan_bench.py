@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks/scan_bench.py`
     sys.path.insert(0, str(ROOT))
 
+from _report import busy_note, git_state, loadavg, verdict  # noqa: E402 - benchmarks/ is this script's directory
+
 HOST = "127.0.0.1"                     # the moto server listens here and nowhere else
 REGION = "us-east-1"
 ACCOUNT = "123456789012"               # moto's default account
@@ -346,23 +348,6 @@ class Figures:
     targets: list = field(default_factory=list)
 
 
-def verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISS")
-
-
-def loadavg() -> list[float] | None:
-    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
-
-
-def git_state() -> dict:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-        return {"commit": head or None, "dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
     import moto
 
-    git = git_state()
+    git = git_state(ROOT)
     figures = Figures()
     figures.environment = {
         "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
@@ -559,9 +544,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {a:<{width}}{str(v):<8}{g:<18}{verdict(ok)}")
     if typical is not None and typical > TARGET_CALLS_PER_TYPICAL_PROFILE:
         print(f"  (the {typical} calls of one profile are listed by operation above)")
-    busy = max((env_["loadavg_start"] or [0])[0], (env_["loadavg_end"] or [0])[0])
-    if busy > 0.5 * (os.cpu_count() or 1):
-        print(f"\n  NOTE: load average reached {busy} on {os.cpu_count()} CPUs; wall times are inflated.")
+    note = busy_note(env_, "wall times are inflated.")
+    if note:
+        print(f"\n  {note}")
     for problem in broken:
         print(f"  BROKEN: {problem}")
     print("=" * (width + 40))

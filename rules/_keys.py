@@ -47,6 +47,12 @@ def active_keys(view) -> list[AccessKey]:
     return active
 
 
+def now() -> datetime:
+    """The current time (UTC). Each KEY rule calls it through its own module's name, so a test
+    can replace `rules.key_001.now` alone."""
+    return datetime.now(timezone.utc)
+
+
 def parse_time(text: str | None) -> datetime | None:
     """An ISO 8601 timestamp (possibly ending in Z) as an aware UTC datetime; None if unreadable."""
     if not text:

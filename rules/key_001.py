@@ -1,11 +1,11 @@
 """KEY-001: the user's active access keys are rotated."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule
 
-from ._keys import active_keys, day, key_location, parse_time
+from ._keys import active_keys, day, key_location, now, parse_time
 
 META = RuleMeta(
     id="KEY-001", name="access-key-rotated", title="The user's access keys are rotated",
@@ -19,11 +19,6 @@ META = RuleMeta(
                 "product, check the connection, then deactivate and delete the old key.",
     subject="user",
 )
-
-
-def now() -> datetime:
-    """The current time (UTC); tests replace it."""
-    return datetime.now(timezone.utc)
 
 
 @rule(META, SCAN)

@@ -1,12 +1,12 @@
 """KEY-002: the user has one active access key, and it is in use."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule
 
 from ._common import location
-from ._keys import active_keys, day, key_location, last_used_error, parse_time
+from ._keys import active_keys, day, key_location, last_used_error, now, parse_time
 
 META = RuleMeta(
     id="KEY-002", name="access-key-hygiene", title="The user has one active access key, in use",
@@ -19,11 +19,6 @@ META = RuleMeta(
     remediation="Deactivate and delete every access key the product does not use.",
     subject="user",
 )
-
-
-def now() -> datetime:
-    """The current time (UTC); tests replace it."""
-    return datetime.now(timezone.utc)
 
 
 @rule(META, SCAN)

@@ -1,7 +1,7 @@
 """External IDs in snapshots are tokens: never written in full, still decidable."""
 import json
 
-from auditor.evaluation import RequestContext, Tri, evaluate_conditions
+from auditor.evaluation import RequestContext, evaluate_conditions
 from auditor.policy import TRUST, parse_policy
 from auditor.redact import ExternalIdFacts, redact_trust_policy
 from rules.trust_004 import weaknesses

@@ -4,7 +4,6 @@ import json
 import pytest
 
 from clitools import ROOT, run_cli
-from moto_account import statuses
 from test_scan_e2e import narrow_setup
 
 POLICY = json.loads((ROOT / "docs" / "auditor-policy.json").read_text())

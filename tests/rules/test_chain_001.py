@@ -7,7 +7,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 from auditor.snapshot import NamedPolicy, UserState  # noqa: E402
-from scan_helpers import (ROLE_ARN, USER_ARN, USER_NAME, denied, key, missing_user, profile,  # noqa: E402
+from scan_helpers import (ROLE_ARN, USER_ARN, USER_NAME, denied, key, missing_user,  # noqa: E402
                           run, user_state, view)
 
 RULE = "CHAIN-001"

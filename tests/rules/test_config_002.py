@@ -59,7 +59,7 @@ def test_unknown_region_suggests_a_close_one():
 
 
 @pytest.mark.parametrize("role_arn", [
-    "read_secrets_role", f"arn:aws:iam::{ACCOUNT}:user/someone", f"arn:aws:iam::12345:role/r",
+    "read_secrets_role", f"arn:aws:iam::{ACCOUNT}:user/someone", "arn:aws:iam::12345:role/r",
     f"arn:aws:iam:us-east-1:{ACCOUNT}:role/r", f"arn:aws-iso:iam::{ACCOUNT}:role/r",
     f"arn:aws:iam::{ACCOUNT}:role/", f"arn:aws:iam::{ACCOUNT}:role/bad name",
 ])
