@@ -52,12 +52,10 @@ if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks
 
 import _spawn as spawn  # noqa: E402 - benchmarks/ is this script's directory
 from _report import git_state, loadavg, print_summary, verdict  # noqa: E402
+from _env import FAKE_KEY, FAKE_SECRET, HOST, REGION, aws_env, child_env  # noqa: E402
 
-HOST = "127.0.0.1"                     # the moto server listens here and nowhere else
-REGION = "us-east-1"
 ACCOUNT = "123456789012"               # moto's default account
 OTHER_ACCOUNT = "210987654321"         # a partner account some trust policies name
-FAKE_KEY, FAKE_SECRET = "testing", "testing"
 
 # Targets (issue 5).
 TARGET_B_OVER_A = 1.3
@@ -570,28 +568,6 @@ class Run:
     max_rss_mb: float = float("nan")
 
 
-def aws_env(endpoint: str) -> dict:
-    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": FAKE_KEY,
-            "AWS_SECRET_ACCESS_KEY": FAKE_SECRET, "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "NO_PROXY": HOST, "no_proxy": HOST}
-
-
-def child_env(endpoint: str, pycache: Path | None) -> dict:
-    env = dict(os.environ)
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                 "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
-                 "https_proxy"):
-        env.pop(name, None)
-    env.update(aws_env(endpoint))
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    env["NO_COLOR"] = "1"
-    if pycache is not None:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)   # never writes __pycache__ into the checkout
-    return env
-
-
 def run_process(argv: list[str], env: dict, server: Server, stdout: Path | None = None) -> tuple[Run, int, str]:
     """(times and the child's own peak RSS, exit code, stderr tail) of one child process."""
     with tempfile.TemporaryDirectory(prefix="discover-bench-run-") as scratch:
@@ -841,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="discover-bench-") as scratch_name:
             scratch = Path(scratch_name)
             pycache = None if args.no_bytecode_cache else scratch / "pycache"
-            env = child_env(server.endpoint, pycache)
+            env = child_env(ROOT, server.endpoint, pycache)
 
             # 1. the account ----------------------------------------------------------------
             plan = plan_account(n, args.seed)

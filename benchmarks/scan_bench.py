@@ -40,12 +40,10 @@ if str(ROOT) not in sys.path:          # run from a checkout: `python benchmarks
     sys.path.insert(0, str(ROOT))
 
 from _report import busy_note, git_state, loadavg, verdict  # noqa: E402 - benchmarks/ is this script's directory
+from _env import FAKE_KEY, FAKE_SECRET, HOST, REGION, aws_env, child_env  # noqa: E402
 
-HOST = "127.0.0.1"                     # the moto server listens here and nowhere else
-REGION = "us-east-1"
 ACCOUNT = "123456789012"               # moto's default account
 EXTERNAL_ID = "7f3c9a1e-52b4-4d8e-a6c1-0b9e2f4d7a35"
-FAKE_KEY, FAKE_SECRET = "testing", "testing"
 
 # Targets (issue 3, "Performance").
 TARGET_CALLS_PER_TYPICAL_PROFILE = 20
@@ -172,29 +170,6 @@ class Run:
     wall: float           # seconds
     cpu: float            # seconds of the child's user+sys CPU
     server_cpu: float     # seconds of CPU this process (the moto server) used meanwhile
-
-
-def aws_env(endpoint: str) -> dict:
-    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": FAKE_KEY,
-            "AWS_SECRET_ACCESS_KEY": FAKE_SECRET, "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "NO_PROXY": HOST, "no_proxy": HOST}
-
-
-def child_env(endpoint: str, pycache: Path | None) -> dict:
-    env = dict(os.environ)
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                 "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
-                 "https_proxy"):
-        env.pop(name, None)
-    env.update(aws_env(endpoint))
-    env["BENCH_SECRET"] = "x" * 40
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    env["NO_COLOR"] = "1"
-    if pycache is not None:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)   # never writes __pycache__ into the checkout
-    return env
 
 
 def run_process(argv: list[str], env: dict) -> tuple[Run, int, str]:
@@ -392,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="scan-bench-") as scratch_name:
             scratch = Path(scratch_name)
             pycache = None if args.no_bytecode_cache else scratch / "pycache"
-            env = child_env(endpoint, pycache)
+            env = child_env(ROOT, endpoint, pycache, BENCH_SECRET="x" * 40)
 
             # 1. the account ----------------------------------------------------------------
             start = time.perf_counter()
