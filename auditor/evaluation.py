@@ -67,32 +67,96 @@ class RequestContext:
 EMPTY_CONTEXT = RequestContext()
 
 # --- wildcard matching ---------------------------------------------------------------------
+# IAM wildcards compile to a matcher that cannot backtrack: the pattern is cut at its stars into
+# literal segments (a `?` matches one character), which must then appear in order, each at its
+# leftmost place. That greedy choice is always right for globs, so a hostile pattern of many stars
+# costs one scan of the text per segment, never the exponential search a regular expression can.
 
-_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_PIECES = re.compile(r"(\$\{[^}]*\}|\*|\?)")
+
+
+class _Segment:
+    """A run of the pattern between stars: literal text in which `?` matches any one character.
+    A run with `?` is searched by a regular expression of literals and `.`: no quantifier, so no
+    backtracking."""
+
+    __slots__ = ("text", "size", "regex")
+
+    def __init__(self, pieces: list[str]):
+        self.text = "".join(pieces)
+        self.size = len(self.text)
+        self.regex = re.compile("".join("." if p == "?" else re.escape(p) for p in pieces),
+                                re.DOTALL) if "?" in pieces else None
+
+    def matches_at(self, text: str, start: int) -> bool:
+        if self.regex is None:
+            return text.startswith(self.text, start)
+        return self.regex.match(text, start, start + self.size) is not None
+
+    def find(self, text: str, start: int, end: int) -> int:
+        """Leftmost offset >= start where the segment matches and ends by `end`; -1 if none."""
+        if self.regex is None:
+            return text.find(self.text, start, end)
+        found = self.regex.search(text, start, end)
+        return found.start() if found else -1
+
+
+def _runs(pattern: str, variables: bool) -> list[list[str]]:
+    """The pattern's star-separated runs, each a list of pieces (literal text or "?")."""
+    runs: list[list[str]] = [[]]
+    for piece in _PIECES.split(pattern):
+        if not piece:
+            continue
+        if piece == "*" or (variables and piece.startswith("${") and piece.endswith("}")):
+            # A policy variable is not known offline: matching it as "*" over-approximates.
+            runs.append([])
+        else:
+            runs[-1].append(piece)
+    return runs
 
 
 @lru_cache(maxsize=1 << 16)
-def _compile(pattern: str, ignore_case: bool) -> Callable[[str], bool]:
-    if "*" not in pattern and "?" not in pattern and "${" not in pattern:
+def _compile(pattern: str, ignore_case: bool, variables: bool = True) -> Callable[[str], bool]:
+    if ignore_case:
+        pattern = pattern.lower()
+    if "*" not in pattern and "?" not in pattern and not (variables and "${" in pattern):
         if ignore_case:
-            lowered = pattern.lower()
-            return lambda text: text.lower() == lowered
+            return lambda text: text.lower() == pattern
         return pattern.__eq__
-    parts = []
-    for piece in re.split(r"(\$\{[^}]*\}|\*|\?)", pattern):
-        if piece == "*" or (piece.startswith("${") and piece.endswith("}")):
-            # A policy variable is not known offline: matching it as "*" over-approximates.
-            parts.append(".*")
-        elif piece == "?":
-            parts.append(".")
-        elif piece:
-            parts.append(re.escape(piece))
-    regex = re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-    return lambda text: regex.fullmatch(text) is not None
+    segments = [_Segment(run) for run in _runs(pattern, variables)]
+    head, tail, middle = segments[0], segments[-1], segments[1:-1]
+    starred = len(segments) > 1
+
+    def match(text: str) -> bool:
+        if ignore_case:
+            text = text.lower()
+        if not starred:
+            return len(text) == head.size and head.matches_at(text, 0)
+        end = len(text) - tail.size
+        if end < head.size or not head.matches_at(text, 0) or not tail.matches_at(text, end):
+            return False
+        position = head.size
+        for segment in middle:
+            found = segment.find(text, position, end)
+            if found < 0:
+                return False
+            position = found + segment.size
+        return True
+
+    return match
 
 
-def glob_match(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
-    return _compile(pattern, ignore_case)(text)
+def glob_match(pattern: str, text: str, *, ignore_case: bool = False, variables: bool = True) -> bool:
+    """IAM wildcard matching: `*` any run, `?` one character; `${...}` policy variables match
+    like `*` unless `variables` is False (Version 2008-10-17, where they are literal text)."""
+    return _compile(pattern, ignore_case, variables)(text)
+
+
+def instantiate(pattern: str, filler: str = "iam-auditor-probe") -> str:
+    """A concrete text the pattern matches that no policy would spell out: each `*` (and policy
+    variable) becomes `filler`, each `?` an `x`. Used to ask what a wildcard grant reaches."""
+    return "".join(filler if piece == "*" or piece.startswith("${") else "x" if piece == "?" else piece
+                   for piece in _PIECES.split(pattern) if piece)
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -100,8 +164,9 @@ def action_matches(pattern: str, action: str) -> bool:
     return _compile(pattern, False)(action.lower())
 
 
-def has_wildcard(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern or "${" in pattern
+def has_wildcard(pattern: str, variables: bool = True) -> bool:
+    """Does the pattern match more than itself? (`variables`: whether `${...}` is a variable.)"""
+    return "*" in pattern or "?" in pattern or (variables and "${" in pattern)
 
 
 def statement_covers_action(statement: Statement, action: str) -> bool:
@@ -111,11 +176,20 @@ def statement_covers_action(statement: Statement, action: str) -> bool:
     return not any(_compile(p, False)(action) for p in statement.not_actions or ())
 
 
+def resource_pattern_matches(pattern: str, resource: str, variables: bool = True) -> bool:
+    """A Resource entry matches case-sensitively. One that is neither "*" nor an ARN matches
+    nothing: IAM rejects it, so it never grants (nor, in NotResource, excludes) anything."""
+    if pattern != "*" and pattern[:4].lower() != "arn:":
+        return False
+    return _compile(pattern, False, variables)(resource)
+
+
 def statement_covers_resource(statement: Statement, resource: str) -> bool:
+    variables = statement.variables
     if statement.resources is not None:
-        return any(_compile(p, False)(resource) for p in statement.resources)
+        return any(resource_pattern_matches(p, resource, variables) for p in statement.resources)
     if statement.not_resources is not None:
-        return not any(_compile(p, False)(resource) for p in statement.not_resources)
+        return not any(resource_pattern_matches(p, resource, variables) for p in statement.not_resources)
     return True  # trust policies have no Resource: the role itself is the resource
 
 

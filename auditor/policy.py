@@ -7,6 +7,7 @@ so POLICY-001 can report them and the other rules can still look at the valid st
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,9 @@ class Statement:
     principals: tuple[Principal, ...] | None
     not_principals: tuple[Principal, ...] | None
     conditions: tuple[Condition, ...]
+    # Policy variables (${aws:username}) exist only in Version 2012-10-17; in 2008-10-17 (or with
+    # no Version) `${...}` is literal text.
+    variables: bool = True
 
     @property
     def is_allow(self) -> bool:
@@ -126,13 +130,48 @@ class Policy:
         return not any(p.severity == "high" for p in self.problems)
 
 
+class DecodedObject(dict):
+    """A JSON/YAML object as decoded from text, remembering keys it held more than once: IAM
+    rejects such a document, while a plain dict silently keeps the last value."""
+
+    __slots__ = ("duplicates",)
+
+    def __init__(self, pairs=()):
+        super().__init__()
+        duplicates: dict[str, list] = {}
+        for key, value in pairs:
+            if key in self:
+                duplicates.setdefault(key, [self[key]]).append(value)
+            self[key] = value
+        self.duplicates = duplicates
+
+
+class _NonFinite(float):
+    """`NaN`, `Infinity` or `-Infinity` in JSON text: Python reads them, IAM does not."""
+
+    __slots__ = ("literal",)
+
+    def __new__(cls, literal: str):
+        number = super().__new__(cls, literal.replace("Infinity", "inf"))
+        number.literal = literal
+        return number
+
+
+def _decode_json(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=DecodedObject, parse_constant=_NonFinite)
+
+
 def load_document(text: str, *, yaml_allowed: bool = False) -> Any:
-    """Decode policy text: JSON, URL-encoded JSON (as IAM's API returns it) or, for files, YAML."""
+    """Decode policy text: JSON, URL-encoded JSON (as IAM's API returns it) or, for files, YAML.
+    Objects keep track of duplicate keys (see `DecodedObject`); nesting too deep to decode is
+    a `PolicyParseError`, not a RecursionError."""
     stripped = text.strip()
     if stripped.startswith("%7B") or stripped.startswith("%7b"):
         stripped = unquote(stripped)
     try:
-        return json.loads(stripped)
+        return _decode_json(stripped)
+    except RecursionError:
+        raise PolicyParseError("nested too deeply to be a policy document") from None
     except ValueError as json_error:
         if not yaml_allowed:
             raise PolicyParseError(f"not valid JSON: {json_error}") from None
@@ -140,6 +179,8 @@ def load_document(text: str, *, yaml_allowed: bool = False) -> Any:
 
     try:
         return yaml.load(stripped, Loader=_yaml_loader())
+    except RecursionError:
+        raise PolicyParseError("nested too deeply to be a policy document") from None
     except yaml.YAMLError as yaml_error:
         mark = getattr(yaml_error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -151,16 +192,35 @@ _YAML_LOADER = None
 
 
 def _yaml_loader():
-    """libyaml's safe loader when present (≈10x faster), reading dates as text: an unquoted
-    `Version: 2012-10-17` is the policy language version, not a date."""
+    """libyaml's safe loader when present (≈10x faster), reading dates as text (an unquoted
+    `Version: 2012-10-17` is the policy language version, not a date) and mappings as
+    `DecodedObject`s, so duplicate keys are found in YAML as in JSON."""
     global _YAML_LOADER
     if _YAML_LOADER is None:
         import yaml
 
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        def construct_mapping(loader, node, deep=False):
+            if not isinstance(node, yaml.MappingNode):
+                raise yaml.constructor.ConstructorError(None, None, "expected a mapping", node.start_mark)
+            loader.flatten_mapping(node)
+            pairs = []
+            for key_node, value_node in node.value:
+                key = loader.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        "found an unhashable key", key_node.start_mark) from None
+                pairs.append((key, loader.construct_object(value_node, deep=deep)))
+            return DecodedObject(pairs)
+
         loader = type("PolicyLoader", (base,), {})
         loader.add_constructor("tag:yaml.org,2002:timestamp",
                                lambda self, node: self.construct_scalar(node))
+        loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
         _YAML_LOADER = loader
     return _YAML_LOADER
 
@@ -193,12 +253,13 @@ def parse_policy(document: Any, kind: str | None = None) -> Policy:
         problems.append(Problem("high", f"the document is a JSON {_json_type(document)}, not an object"))
         return Policy(kind, None, (), tuple(problems))
 
+    _duplicate_keys(document, "the document", lambda message: problems.append(Problem("high", message)))
     version = _get_ci(document, "version")
     if version is None:
         problems.append(Problem("medium", "Version is missing: IAM then applies 2008-10-17, "
                                           "which has no policy variables; use \"2012-10-17\""))
     elif not isinstance(version, str) or version not in VALID_VERSIONS:
-        problems.append(Problem("high", f"Version {version!r} is not a policy language version; "
+        problems.append(Problem("high", f"Version {_shown(version)} is not a policy language version; "
                                         "use \"2012-10-17\""))
         version = str(version)
     elif version == "2008-10-17":
@@ -206,7 +267,7 @@ def parse_policy(document: Any, kind: str | None = None) -> Policy:
                                           "use \"2012-10-17\""))
     for key in document:
         if not isinstance(key, str) or key.lower() not in ("version", "statement", "id"):
-            problems.append(Problem("high", f"unknown top-level element {key!r}"))
+            problems.append(Problem("high", f"unknown top-level element {_shown(key)}"))
 
     raw_statements = _get_ci(document, "statement")
     if raw_statements is None:
@@ -220,34 +281,53 @@ def parse_policy(document: Any, kind: str | None = None) -> Policy:
         return Policy(kind, version, (), tuple(problems))
 
     statements = []
+    sids: dict[str, int] = {}
+    variables = version == "2012-10-17"
     for index, raw in enumerate(raw_statements):
-        statement = _parse_statement(index, raw, kind, problems)
+        statement = _parse_statement(index, raw, kind, problems, variables)
+        sid = raw.get(_key_ci(raw, "sid")) if isinstance(raw, dict) else None
+        if isinstance(sid, str) and sid:
+            if sid in sids:
+                problems.append(Problem("high", f"statement {index}: Sid {sid!r} is already the Sid of "
+                                                f"statement {sids[sid]}: Sids must be unique in a policy",
+                                        index, sid))
+            sids.setdefault(sid, index)
         if statement is not None:
             statements.append(statement)
     return Policy(kind, version, tuple(statements), tuple(problems))
 
 
-def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem]) -> Statement | None:
+def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem],
+                     variables: bool = True) -> Statement | None:
+    """The statement, or None when IAM's meaning of it cannot be told (no valid Effect, no
+    readable Action or Resource/Principal, conflicting duplicate elements). Problems that leave
+    the meaning clear (a non-ARN resource, a wildcard in a principal ARN, an unknown operator)
+    are reported and the statement is still evaluated, so the other rules see what it grants."""
     if not isinstance(raw, dict):
         problems.append(Problem("high", f"statement {index} is a {_json_type(raw)}, not an object", index))
         return None
     fields = {k.lower(): v for k, v in raw.items() if isinstance(k, str)}
     sid = fields.get("sid")
     sid = sid if isinstance(sid, str) else (None if sid is None else str(sid))
-    before = len(problems)
+    unclear = False
 
-    def problem(message: str, severity: str = "high") -> None:
+    def problem(message: str, severity: str = "high", *, fatal: bool = False) -> None:
+        nonlocal unclear
         problems.append(Problem(severity, f"statement {index}: {message}", index, sid))
+        unclear |= fatal
 
     for key in raw:
         if not isinstance(key, str) or key.lower() not in _KNOWN_STATEMENT_KEYS:
-            problem(f"unknown element {key!r}")
+            problem(f"unknown element {_shown(key)}")
+    if _duplicate_keys(raw, "the statement", problem):
+        problem("its duplicate elements disagree, so the other rules do not evaluate it", fatal=True)
 
     effect = fields.get("effect")
     if isinstance(effect, str) and effect.lower() in ("allow", "deny"):
         effect = ALLOW if effect.lower() == "allow" else DENY
     else:
-        problem("Effect must be \"Allow\" or \"Deny\"" + ("" if effect is None else f", not {effect!r}"))
+        problem("Effect must be \"Allow\" or \"Deny\"" + ("" if effect is None else f", not {_shown(effect)}"),
+                fatal=True)
 
     actions = _exactly_one(fields, "action", "notaction", "Action/NotAction", problem)
     actions_lower = None
@@ -269,12 +349,19 @@ def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem]) -
             problem("Principal/NotPrincipal is not allowed in an identity policy")
         resources = _exactly_one(fields, "resource", "notresource", "Resource/NotResource", problem)
     resource_values = _string_list(resources[1], problem, resources[0]) if resources else None
+    for value in resource_values or ():
+        if value != "*" and not value[:4].lower() == "arn:":
+            problem(f"{resources[0]} {value!r} is neither \"*\" nor an ARN: IAM rejects it, and it "
+                    "matches no resource")
     principal_values = _parse_principals(principals[1], problem) if principals else None
     conditions = _parse_conditions(fields.get("condition"), problem)
 
-    if len(problems) > before and any(p.severity == "high" for p in problems[before:]):
-        return None  # IAM rejects the whole statement; rules must not reason about half of it
-    not_action = actions is not None and actions[0] == "NotAction"
+    if unclear or effect not in (ALLOW, DENY) or actions_lower is None \
+            or (resources is not None and resource_values is None) \
+            or (kind != TRUST and resources is None) \
+            or (kind == TRUST and principal_values is None):
+        return None
+    not_action = actions[0] == "NotAction"
     not_resource = resources is not None and resources[0] == "NotResource"
     not_principal = principals is not None and principals[0] == "NotPrincipal"
     return Statement(
@@ -285,42 +372,73 @@ def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem]) -
         not_resources=_tuple_or_none(resource_values) if not_resource else None,
         principals=None if not_principal else principal_values,
         not_principals=principal_values if not_principal else None,
-        conditions=conditions,
+        conditions=conditions, variables=variables,
     )
+
+
+def _duplicate_keys(mapping: dict, where: str, problem) -> bool:
+    """Report keys a JSON/YAML object held twice, exactly or in another case (IAM rejects the
+    document); True when the copies of one key disagree, so its meaning is not clear."""
+    disagree = False
+    for key, copies in getattr(mapping, "duplicates", {}).items():
+        problem(f"{where} has the key {_shown(key)} {len(copies)} times (IAM rejects duplicate keys)")
+        disagree |= any(copy != copies[0] for copy in copies)
+    seen: dict[str, str] = {}
+    for key in mapping:
+        if isinstance(key, str):
+            other = seen.setdefault(key.lower(), key)
+            if other != key:
+                problem(f"{where} has both {other!r} and {key!r}")
+                disagree |= mapping[other] != mapping[key]
+    return disagree
+
+
+def _key_ci(mapping: dict, key: str) -> Any:
+    for k in mapping:
+        if isinstance(k, str) and k.lower() == key:
+            return k
+    return None
 
 
 def _exactly_one(fields: dict, name: str, not_name: str, label: str, problem) -> tuple[str, Any] | None:
     has, has_not = name in fields, not_name in fields
     if has and has_not:
-        problem(f"has both {label.replace('/', ' and ')}")
+        problem(f"has both {label.replace('/', ' and ')}", fatal=True)
         return None
     if not has and not has_not:
-        problem(f"has neither {label.replace('/', ' nor ')}")
+        problem(f"has neither {label.replace('/', ' nor ')}", fatal=True)
         return None
     spelled = label.split("/")[0 if has else 1]
     return spelled, fields[name if has else not_name]
 
 
 def _scalar(value: Any) -> str | None:
-    """IAM accepts numbers and booleans where strings are expected; normalize them to text."""
+    """IAM accepts numbers and booleans where strings are expected; normalize them to text.
+    `NaN` and `Infinity` are not JSON numbers: IAM rejects them."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, (str, int, float)):
         return str(value)
     return None
 
 
-def _string_list(value: Any, problem, label: str) -> tuple[str, ...] | None:
+def _string_list(value: Any, problem, label: str, *, empty_strings: bool = False) -> tuple[str, ...] | None:
+    """The element's values as text; None (with a problem) when one cannot be read. An empty
+    string is legal only where `empty_strings` says so (condition values: AWS's own policies
+    use `"s3:prefix": ["", "home/"]`)."""
     items = value if isinstance(value, list) else [value]
     if isinstance(value, list) and not value:
-        problem(f"{label} is an empty list")
+        problem(f"{label} is an empty list", fatal=True)
         return None
     out = []
     for item in items:
         text = _scalar(item)
-        if text is None or text == "":
-            problem(f"{label} holds {_json_type(item) if text is None else 'an empty string'}, "
-                    "not a string")
+        if text is None or (text == "" and not empty_strings):
+            what = ("a number that is not finite (" + getattr(item, "literal", str(item)) + ")"
+                    if isinstance(item, float) else _json_type(item) if text is None else "an empty string")
+            problem(f"{label} holds {what}, not a string", fatal=True)
             return None
         out.append(text)
     return tuple(out)
@@ -334,13 +452,15 @@ def _parse_principals(value: Any, problem) -> tuple[Principal, ...] | None:
     if value == "*":
         return (Principal("*", "*"),)
     if not isinstance(value, dict) or not value:
-        problem("Principal must be \"*\" or a non-empty map such as {\"AWS\": \"<arn>\"}")
+        problem("Principal must be \"*\" or a non-empty map such as {\"AWS\": \"<arn>\"}", fatal=True)
         return None
+    if _duplicate_keys(value, "Principal", problem):
+        problem("its Principal is ambiguous", fatal=True)
     out = []
     for raw_kind, raw_ids in value.items():
         kind = PRINCIPAL_KINDS.get(str(raw_kind).lower())
         if kind is None:
-            problem(f"unknown principal type {raw_kind!r}")
+            problem(f"unknown principal type {_shown(raw_kind)}", fatal=True)
             return None
         ids = _string_list(raw_ids, problem, f"Principal {kind}")
         if ids is None:
@@ -348,6 +468,11 @@ def _parse_principals(value: Any, problem) -> tuple[Principal, ...] | None:
         for identifier in ids:
             if kind == "AWS" and _ACCOUNT_ID.match(identifier):
                 identifier = f"arn:aws:iam::{identifier}:root"  # a bare account ID means its root
+            elif identifier != "*" and ("*" in identifier or "?" in identifier):
+                # IAM Principal element page: a wildcard cannot match part of a principal's name
+                # or ARN. Matched as a glob it over-approximates what the author meant.
+                problem(f"Principal {kind} {identifier!r}: a wildcard cannot stand for part of a "
+                        "principal; use \"*\" with a condition on aws:PrincipalArn")
             out.append(Principal(kind, identifier))
     return tuple(out)
 
@@ -356,25 +481,36 @@ def _parse_conditions(value: Any, problem) -> tuple[Condition, ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):
-        problem("Condition must be a map of operator to {key: values}")
+        problem("Condition must be a map of operator to {key: values}", fatal=True)
         return ()
+    _duplicate_keys(value, "Condition", problem)
     out = []
     for raw_operator, block in value.items():
         parsed = parse_operator(str(raw_operator))
         if parsed is None:
-            problem(f"unknown condition operator {raw_operator!r}")
-            continue
+            # Kept with its unknown operator, which the evaluator can never decide: a Deny with
+            # it may apply, an Allow with it is conditional.
+            problem(f"unknown condition operator {_shown(raw_operator)}")
+            parsed = (str(raw_operator), None, False)
         operator, qualifier, if_exists = parsed
         if not isinstance(block, dict) or not block:
-            problem(f"condition {raw_operator} must map keys to values")
+            problem(f"condition {raw_operator} must map keys to values", fatal=True)
             continue
+        _duplicate_keys(block, f"condition {raw_operator}", problem)
         for raw_key, raw_values in block.items():
-            values = _string_list(raw_values, problem, f"condition {raw_operator} {raw_key}")
+            values = _string_list(raw_values, problem, f"condition {raw_operator} {raw_key}",
+                                  empty_strings=True)
             if values is None:
                 continue
             out.append(Condition(operator, qualifier, if_exists, str(raw_key).lower(), values,
                                  str(raw_operator), str(raw_key)))
     return tuple(out)
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: repr, cut to a readable length."""
+    text = repr(getattr(value, "literal", value))
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_operator(raw: str) -> tuple[str, str | None, bool] | None:

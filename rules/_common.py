@@ -45,26 +45,35 @@ def _could_name_service(pattern: str, service: str, resource_prefix: str) -> boo
     return resource_prefix.startswith(head) or head.startswith(resource_prefix)
 
 
-def broad_resources(statement: Statement, service: str, resource_prefix: str) -> list[str]:
+def broad_resources(statement: Statement, service: str, resource_prefix: str) -> list[tuple[str, str | None]]:
     """Why the statement's resources reach more than a fixed list of the service's resources.
 
-    Returns human-readable reasons: `"*"`, NotResource, or each wildcard pattern that can match
-    a resource of the service. An exact ARN, or a secret pinned by its `-??????` suffix, is narrow.
+    Returns (human-readable reason, pattern) pairs: `"*"` and NotResource (pattern None), or each
+    wildcard pattern that can match a resource of the service. An exact ARN, a secret pinned by
+    its `-??????` suffix, `NotResource: "*"` (which grants nothing) and a resource that is not an
+    ARN (which IAM rejects and which matches nothing) are not broad.
     """
     if statement.not_resources is not None:
-        return [f"NotResource {list(statement.not_resources)} (every resource but those)"]
+        if "*" in statement.not_resources:
+            return []
+        return [(f"NotResource {list(statement.not_resources)} (every resource but those)", None)]
     reasons = []
     for pattern in statement.resources or ():
         if pattern == "*":
-            reasons.append('"*"')
-            continue
-        if not has_wildcard(pattern) or not _could_name_service(pattern, service, resource_prefix):
-            continue
-        if service == "secretsmanager" and _PINNED_SECRET_SUFFIX.search(pattern) \
-                and not has_wildcard(pattern[:-7]):
-            continue
-        reasons.append(f"the pattern {pattern}")
+            reasons.append(('"*"', None))
+        elif is_broad_pattern(pattern, service, resource_prefix, statement.variables):
+            reasons.append((f"the pattern {pattern}", pattern))
     return reasons
+
+
+def is_broad_pattern(pattern: str, service: str, resource_prefix: str, variables: bool = True) -> bool:
+    """Is `pattern` an ARN pattern with wildcards that reaches more than one of the service's
+    resources? (A secret pinned by its `-??????` suffix is one secret.)"""
+    if pattern[:4].lower() != "arn:" or not has_wildcard(pattern, variables) \
+            or not _could_name_service(pattern, service, resource_prefix):
+        return False
+    return not (service == "secretsmanager" and _PINNED_SECRET_SUFFIX.search(pattern)
+                and not has_wildcard(pattern[:-7]))
 
 
 def targets(statement: Statement, service: str, resource_prefix: str) -> bool:
@@ -77,6 +86,13 @@ def targets(statement: Statement, service: str, resource_prefix: str) -> bool:
 def assume_allows(policy: Policy) -> list[Statement]:
     """Allow statements of a trust policy that cover sts:AssumeRole."""
     return [s for s in policy.statements if s.is_allow and statement_covers_action(s, ASSUME_ROLE)]
+
+
+def has_external_id_condition(policy: Policy) -> bool:
+    """Does any statement of sts:AssumeRole (Allow, or a Deny unless it matches) test the external
+    ID? Without one, the rules about the ID's operator and strength have nothing to judge."""
+    return any(s.conditions_on(EXTERNAL_ID_KEY) for s in policy.statements
+               if statement_covers_action(s, ASSUME_ROLE))
 
 
 def lets_aws_principals_in(statement: Statement) -> bool:
@@ -144,44 +160,66 @@ class Excess:
     severity: str
     full_admin: bool
     not_action: bool
+    trimmed_by: tuple[str, ...] = ()   # Denies (or the boundary) that took some actions away
 
     def describe(self) -> str:
+        after = f" (after the Deny in {', '.join(self.trimmed_by)})" if self.trimmed_by else ""
         if self.full_admin:
             return "grants full administrator access (every action on every resource)"
         shown = ", ".join(self.actions[:8]) + (f" and {len(self.actions) - 8} more"
                                                 if len(self.actions) > 8 else "")
         via = " through NotAction" if self.not_action else ""
-        return f"allows {len(self.actions)} action(s) it does not need{via}: {shown}"
+        return f"allows {len(self.actions)} action(s) it does not need{via}{after}: {shown}"
 
     def evidence(self) -> dict:
-        return {"excess_actions": list(self.actions[:50]), "excess_count": len(self.actions),
-                "full_admin": self.full_admin}
+        out = {"excess_actions": list(self.actions[:50]), "excess_count": len(self.actions),
+               "full_admin": self.full_admin}
+        if self.trimmed_by:
+            out["trimmed_by"] = list(self.trimmed_by)
+        return out
+
+
+def granted_actions(statement: Statement) -> frozenset[str]:
+    """Every action the statement's Action/NotAction grants, by canonical name. A pattern naming
+    nothing the catalogue knows (a newer service, a typo) counts as written, never as nothing."""
+    from auditor.actions import catalogue
+
+    cat = catalogue()
+    if statement.actions is not None:
+        granted_set: set[str] = set()
+        for pattern in statement.actions:
+            expanded = cat.expand(pattern) if has_wildcard(pattern) else {cat.canonical(pattern)}
+            granted_set |= expanded or {pattern}
+        return frozenset(granted_set)
+    excluded = set()
+    for pattern in statement.not_actions or ():
+        excluded |= {a.lower() for a in cat.expand(pattern)} if has_wildcard(pattern) else {pattern}
+    return frozenset(a for a in cat.all_actions() if a.lower() not in excluded)
+
+
+def is_full_admin(statement: Statement) -> bool:
+    return statement.actions is not None and statement.resources is not None \
+        and "*" in statement.resources and any(p in ("*", "*:*") for p in statement.actions)
+
+
+def excess_of(actions, statement: Statement, trimmed_by=()) -> Excess | None:
+    """An Excess for `actions` (canonical names) granted by `statement`, with its severity: high
+    when a write or permissions action is among them."""
+    from auditor.actions import PERMISSIONS, TAGGING, WRITE, catalogue
+
+    beyond = tuple(sorted(actions))
+    if not beyond:
+        return None
+    cat = catalogue()
+    risky = any(cat.access_level(a) in (WRITE, PERMISSIONS, TAGGING) for a in beyond)
+    return Excess(beyond, "high" if risky else "medium", False, statement.not_actions is not None,
+                  tuple(trimmed_by))
 
 
 @lru_cache(maxsize=4096)
 def excess_actions(statement: Statement, allowed: frozenset[str]) -> Excess | None:
     """What an Allow statement grants beyond `allowed` (lower-case action names), with severity:
     critical for full admin, high when a write or permissions action is among them."""
-    from auditor.actions import PERMISSIONS, TAGGING, WRITE, catalogue
-
-    cat = catalogue()
-    everything_on_all = statement.resources is not None and "*" in statement.resources
-    if statement.actions is not None:
-        if everything_on_all and any(p in ("*", "*:*") for p in statement.actions):
-            return Excess(("*",), "critical", True, False)
-        granted_set: set[str] = set()
-        for pattern in statement.actions:
-            expanded = cat.expand(pattern) if has_wildcard(pattern) else {cat.canonical(pattern)}
-            # A pattern naming nothing the catalogue knows (a newer service, a typo) still grants
-            # whatever AWS has under that name: it counts as written, never as nothing.
-            granted_set |= expanded or {pattern}
-    else:
-        excluded = set()
-        for pattern in statement.not_actions or ():
-            excluded |= {a.lower() for a in cat.expand(pattern)} if has_wildcard(pattern) else {pattern}
-        granted_set = {a for a in cat.all_actions() if a.lower() not in excluded}
-    beyond = sorted(a for a in granted_set if a.lower() not in allowed)
-    if not beyond:
-        return None
-    risky = any(cat.access_level(a) in (WRITE, PERMISSIONS, TAGGING) for a in beyond)
-    return Excess(tuple(beyond), "high" if risky else "medium", False, statement.not_actions is not None)
+    if is_full_admin(statement):
+        return Excess(("*",), "critical", True, False)
+    return excess_of((a for a in granted_actions(statement) if a.lower() not in allowed), statement)

@@ -5,8 +5,8 @@ import json
 
 from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 
-from ._common import (SECRET_READ_ACTIONS, broad_resources, granted, location, role_account,
-                      secret_patterns, targets)
+from ._common import SECRET_READ_ACTIONS, granted, location, role_account, secret_patterns
+from ._effective import AccessSet, broad_grants
 from ._lint import identity_only
 
 META = RuleMeta(
@@ -21,52 +21,55 @@ META = RuleMeta(
 )
 
 
+GET_SECRET_VALUE, BATCH_GET_SECRET_VALUE = SECRET_READ_ACTIONS
+
+
 def narrowed_statement(statement, secrets) -> str:
     """The statement rewritten to read only `secrets` (quoted in remediations)."""
-    actions = [a for a in SECRET_READ_ACTIONS if a in granted(statement, SECRET_READ_ACTIONS)]
-    body = {"Effect": "Allow", "Action": actions if len(actions) > 1 else actions[0],
+    body = {"Effect": "Allow", "Action": GET_SECRET_VALUE,
             "Resource": list(secrets) or ["arn:aws:secretsmanager:<region>:<account>:secret:<name>-??????"]}
     if statement.sid:
         body = {"Sid": statement.sid, **body}
     return json.dumps(body)
 
 
-def broad_secret_grants(document):
-    """(statement, actions, reasons) for each Allow reading secrets beyond a fixed list."""
-    for statement in document.policy.statements:
-        if not statement.is_allow:
-            continue
-        actions = granted(statement, SECRET_READ_ACTIONS)
-        if not actions or not targets(statement, "secretsmanager", "secret:"):
-            continue
-        reasons = broad_resources(statement, "secretsmanager", "secret:")
-        if reasons:
-            yield statement, actions, reasons
-
-
-def finding_for(document, statement, actions, reasons, secrets=()):
+def finding_for(grant, secrets=()):
+    document, statement = grant.document, grant.statement
+    actions = granted(statement, SECRET_READ_ACTIONS)
     conditional = " (under conditions)" if statement.conditions else ""
+    remediation = "Replace the statement with " + narrowed_statement(statement, secrets)
+    if BATCH_GET_SECRET_VALUE in actions:
+        # BatchGetSecretValue supports only Resource "*" and also needs GetSecretValue on each
+        # secret (Secrets Manager API reference, BatchGetSecretValue).
+        remediation += (f"; keep {BATCH_GET_SECRET_VALUE} in a statement of its own on \"*\": it "
+                        "supports no other resource and reads only what GetSecretValue allows")
     return failed(
         f"{document.label} {statement.location_label} allows {', '.join(actions)} on "
-        f"{' and '.join(reasons)}{conditional}: it can read every secret it reaches, not only "
-        "the product's",
+        f"{' and '.join(grant.reasons)}{conditional}{grant.note()}: it can read every secret it "
+        "reaches, not only the product's",
         location=location(document.label, statement),
-        remediation="Replace the statement with " + narrowed_statement(statement, secrets),
+        remediation=remediation,
         evidence={"actions": actions, "resources": list(statement.resources or statement.not_resources or ()),
-                  "not_resource": statement.not_resources is not None},
+                  "not_resource": statement.not_resources is not None, **grant.evidence()},
     )
+
+
+def broad_secret_grants(access):
+    # LP-001 judges what GetSecretValue reaches: BatchGetSecretValue on "*" reads nothing that
+    # GetSecretValue does not also allow, and "*" is the only resource it supports.
+    return broad_grants(access, GET_SECRET_VALUE, "secretsmanager", "secret:")
 
 
 @rule(META, LINT)
 @identity_only
 def check_document(doc, settings):
-    for statement, actions, reasons in broad_secret_grants(doc):
-        yield finding_for(doc, statement, actions, reasons)
+    for grant in broad_secret_grants(AccessSet([doc])):
+        yield finding_for(grant)
 
 
 @rule(META, SCAN)
 def check_role(view, settings):
-    for document in view.role_documents:
-        for statement, actions, reasons in broad_secret_grants(document):
-            yield finding_for(document, statement, actions, reasons,
-                              secret_patterns(view.profile, role_account(view.role_arn)))
+    access = AccessSet(view.role_documents, view.role_boundary)
+    secrets = secret_patterns(view.profile, role_account(view.role_arn))
+    for grant in broad_secret_grants(access):
+        yield finding_for(grant, secrets)

@@ -5,7 +5,8 @@ import json
 
 from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
 
-from ._common import ASSUME_ROLE, broad_resources, granted, location, targets
+from ._common import ASSUME_ROLE, location
+from ._effective import AccessSet, broad_grants
 from ._lint import identity_only
 
 META = RuleMeta(
@@ -20,42 +21,36 @@ META = RuleMeta(
 )
 
 
-def broad_assume_grants(document):
-    for statement in document.policy.statements:
-        if not statement.is_allow or not granted(statement, (ASSUME_ROLE,)):
-            continue
-        if not targets(statement, "iam", "role/"):
-            continue
-        reasons = broad_resources(statement, "iam", "role/")
-        if reasons:
-            yield statement, reasons
-
-
-def finding_for(document, statement, reasons, role_arn=None):
+def finding_for(grant, role_arn=None):
+    document, statement = grant.document, grant.statement
     narrowed = {"Effect": "Allow", "Action": ASSUME_ROLE,
                 "Resource": role_arn or "arn:aws:iam::<account>:role/<read_secrets_role>"}
     if statement.sid:
         narrowed = {"Sid": statement.sid, **narrowed}
     return failed(
         f"{document.label} {statement.location_label} allows sts:AssumeRole on "
-        f"{' and '.join(reasons)}: the key can assume every role that trusts it, not only the "
-        "product's role",
+        f"{' and '.join(grant.reasons)}{grant.note()}: the key can assume every role that trusts "
+        "it, not only the product's role",
         location=location(document.label, statement),
         remediation="Replace the statement with " + json.dumps(narrowed),
         evidence={"resources": list(statement.resources or statement.not_resources or ()),
-                  "not_resource": statement.not_resources is not None},
+                  "not_resource": statement.not_resources is not None, **grant.evidence()},
     )
+
+
+def broad_assume_grants(access):
+    return broad_grants(access, ASSUME_ROLE, "iam", "role/")
 
 
 @rule(META, LINT)
 @identity_only
 def check_document(doc, settings):
-    for statement, reasons in broad_assume_grants(doc):
-        yield finding_for(doc, statement, reasons)
+    for grant in broad_assume_grants(AccessSet([doc])):
+        yield finding_for(grant)
 
 
 @rule(META, SCAN)
 def check_user(view, settings):
-    for document in view.user_documents:
-        for statement, reasons in broad_assume_grants(document):
-            yield finding_for(document, statement, reasons, view.profile.role_arn)
+    access = AccessSet(view.user_documents, view.user_boundary)
+    for grant in broad_assume_grants(access):
+        yield finding_for(grant, view.profile.role_arn)

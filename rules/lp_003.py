@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from auditor.engine import SCAN, RuleMeta, failed, rule
 
-from ._common import excess_actions, location
+from ._common import location
+from ._effective import AccessSet, effective_excess
 
 META = RuleMeta(
     id="LP-003", name="role-excess-permissions", title="The role only reads secrets",
@@ -22,11 +23,12 @@ ALLOWED = frozenset({"secretsmanager:getsecretvalue", "secretsmanager:batchgetse
 
 @rule(META, SCAN)
 def check(view, settings):
+    access = AccessSet(view.role_documents, view.role_boundary)
     for document in view.role_documents:
         for statement in document.policy.statements:
             if not statement.is_allow:
                 continue
-            excess = excess_actions(statement, ALLOWED)
+            excess = effective_excess(access, statement, ALLOWED)
             if excess is None:
                 continue
             yield failed(f"{document.label} {statement.location_label} {excess.describe()}",

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from auditor.engine import SCAN, RuleMeta, failed, rule
 
-from ._common import excess_actions, location
+from ._common import location
+from ._effective import AccessSet, effective_excess
 
 META = RuleMeta(
     id="LP-004", name="user-excess-permissions", title="The user only assumes the role",
@@ -21,11 +22,12 @@ ALLOWED = frozenset({"sts:assumerole", "sts:getcalleridentity"})
 @rule(META, SCAN)
 def check(view, settings):
     user = view.require_user()
+    access = AccessSet(view.user_documents, view.user_boundary)
     for document in view.user_documents:
         for statement in document.policy.statements:
             if not statement.is_allow:
                 continue
-            excess = excess_actions(statement, ALLOWED)
+            excess = effective_excess(access, statement, ALLOWED)
             if excess is not None:
                 yield failed(f"{document.label} {statement.location_label} {excess.describe()}",
                              location=location(document.label, statement), severity="medium",

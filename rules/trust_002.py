@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
-from auditor.evaluation import statement_covers_action
+from auditor.evaluation import principal_matches, statement_covers_action
 
-from ._common import EXTERNAL_ID_KEY, assume_allows, lets_aws_principals_in, location, principal_labels
+from ._common import (ASSUME_ROLE, EXTERNAL_ID_KEY, assume_allows, lets_aws_principals_in, location,
+                      principal_labels)
 from ._lint import trust_only
 
 META = RuleMeta(
@@ -16,27 +17,39 @@ META = RuleMeta(
 )
 
 
-def _deny_without_external_id(policy) -> bool:
-    """A Deny of sts:AssumeRole to everyone unless the external ID matches also enforces it."""
-    for statement in policy.statements:
-        if statement.is_allow or not statement.conditions:
-            continue
-        if not (statement.principals and any(p.is_public for p in statement.principals)):
-            continue
-        if all(c.key == EXTERNAL_ID_KEY and not c.if_exists and c.qualifier is None and (
-                c.operator == "StringNotEquals" or (c.operator == "Null" and c.values == ("true",)))
-               for c in statement.conditions):
-            if statement_covers_action(statement, "sts:AssumeRole"):
-                return True
-    return False
+def _enforcing(statement) -> bool:
+    """Is this a Deny of sts:AssumeRole unless the external ID matches? Its conditions must all be
+    on sts:ExternalId: StringNotEquals (with or without IfExists: both deny a caller who sends no
+    ID) or Null true. Evaluation logic: the Deny wins over any Allow for the principals it names."""
+    if statement.is_allow or not statement.conditions or not statement_covers_action(statement, ASSUME_ROLE):
+        return False
+    return all(c.key == EXTERNAL_ID_KEY and c.qualifier is None and (
+        c.operator == "StringNotEquals" or (c.operator == "Null" and c.values == ("true",) and not c.if_exists))
+        for c in statement.conditions)
+
+
+def _covers(deny, principal) -> bool:
+    """Does the Deny apply to every caller `principal` (of an Allow) designates?"""
+    if deny.principals is None:
+        return False   # NotPrincipal: left alone (it would have to exclude nobody of the Allow)
+    if principal.is_public:
+        return any(p.is_public for p in deny.principals)
+    return any(principal_matches(p, principal.value, principal.account_id) for p in deny.principals)
 
 
 def missing_external_id(document):
-    if _deny_without_external_id(document.policy):
-        return
+    denies = [s for s in document.policy.statements if _enforcing(s)]
     for statement in assume_allows(document.policy):
-        if lets_aws_principals_in(statement) and not statement.conditions_on(EXTERNAL_ID_KEY):
-            yield statement
+        if not lets_aws_principals_in(statement) or statement.conditions_on(EXTERNAL_ID_KEY):
+            continue
+        if statement.principals is not None and denies:
+            callers = [p for p in statement.principals if p.kind in ("AWS", "*")]
+            if all(any(_covers(d, p) for d in denies) for p in callers):
+                continue
+        elif statement.not_principals is not None and any(
+                p.is_public for d in denies for p in d.principals or ()):
+            continue
+        yield statement
 
 
 def findings(document):

@@ -1,10 +1,10 @@
 """TRUST-003: the external-ID condition uses exactly StringEquals."""
 from __future__ import annotations
 
-from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, Unavailable, failed, rule
 from auditor.evaluation import has_wildcard
 
-from ._common import EXTERNAL_ID_KEY, assume_allows, location
+from ._common import EXTERNAL_ID_KEY, assume_allows, has_external_id_condition, location
 from ._lint import trust_only
 
 META = RuleMeta(
@@ -50,20 +50,39 @@ def weaknesses(condition) -> list[tuple[str, str]]:
     return out
 
 
+def _strong(condition) -> bool:
+    return condition.operator == "StringEquals" and not condition.if_exists and condition.qualifier is None
+
+
 def findings(document):
+    if not has_external_id_condition(document.policy):
+        raise Unavailable("SKIP", f"{document.label} has no sts:ExternalId condition to judge "
+                                  "(TRUST-002 reports a missing one)")
     for statement in assume_allows(document.policy):
-        for condition in statement.conditions_on(EXTERNAL_ID_KEY):
+        conditions = statement.conditions_on(EXTERNAL_ID_KEY)
+        # Operators in one Condition are ANDed: beside a StringEquals on the key, a weaker
+        # operator lets nobody in without the exact ID; it is only redundant.
+        anded_with_exact = any(_strong(c) for c in conditions)
+        for condition in conditions:
             problems = weaknesses(condition)
             if not problems:
                 continue
-            severity = "high" if any(s == "high" for s, _ in problems) else "medium"
+            if anded_with_exact:
+                severity = "low"
+                why = ("redundant: the StringEquals beside it in the same statement still requires "
+                       "the exact ID (" + "; ".join(why for _, why in problems) + ")")
+            else:
+                severity = "high" if any(s == "high" for s, _ in problems) else "medium"
+                why = "; ".join(why for _, why in problems)
             yield failed(
                 f"{document.label} {statement.location_label}: the sts:ExternalId condition uses "
-                f"{condition.raw_operator}: " + "; ".join(why for _, why in problems),
+                f"{condition.raw_operator}: {why}",
                 location=location(document.label, statement, operator=condition.raw_operator),
                 severity=severity,
-                remediation=f"In {statement.location_label}, replace \"{condition.raw_operator}\" "
-                            "with \"StringEquals\" and give the exact external ID",
+                remediation=(f"In {statement.location_label}, remove the \"{condition.raw_operator}\" "
+                             "condition on sts:ExternalId; the StringEquals one is enough") if anded_with_exact
+                else (f"In {statement.location_label}, replace \"{condition.raw_operator}\" "
+                      "with \"StringEquals\" and give the exact external ID"),
                 evidence={"operator": condition.raw_operator})
 
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 
-from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, Unavailable, failed, rule
 from auditor.evaluation import has_wildcard, statement_covers_action
 from auditor.masking import mask
 from auditor.redact import ExternalIdFacts
 
-from ._common import ASSUME_ROLE, EXTERNAL_ID_KEY, assume_allows, location
+from ._common import ASSUME_ROLE, EXTERNAL_ID_KEY, assume_allows, has_external_id_condition, location
 from ._lint import trust_only
 
 META = RuleMeta(
@@ -68,8 +68,16 @@ def trust_policy_values(document):
             yield statement, condition, index, value
 
 
-def findings(document, min_length):
-    for statement, condition, index, value in trust_policy_values(document):
+def findings(document, min_length, configured=False):
+    """FAILs for weak IDs of the trust policy; SKIP when it holds no ID to judge and no ID is
+    configured (a trust policy without an external-ID condition: TRUST-002 reports it)."""
+    values = list(trust_policy_values(document))
+    if not values and not configured:
+        what = ("only patterns" if has_external_id_condition(document.policy)
+                else "no sts:ExternalId condition")
+        raise Unavailable("SKIP", f"{document.label} has {what}: no external ID to judge "
+                                  "(TRUST-002 and TRUST-003 report that)")
+    for statement, condition, index, value in values:
         problems = weaknesses(value, min_length)
         if not problems:
             continue
@@ -107,5 +115,10 @@ def _configured(view, settings):
 
 @rule(META, SCAN)
 def check_profile_and_trust(view, settings):
-    yield from _configured(view, settings)
-    yield from findings(view.trust, settings.min_external_id_length)
+    configured = list(_configured(view, settings))
+    yield from configured
+    trust = view.trust
+    if not configured and not has_external_id_condition(trust.policy):
+        raise Unavailable("SKIP", "the trust policy has no sts:ExternalId condition, so the role "
+                                  "does not check the configured ID (TRUST-002 reports that)")
+    yield from findings(trust, settings.min_external_id_length, configured=view.profile.external_id is not None)

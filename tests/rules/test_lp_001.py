@@ -28,7 +28,8 @@ def check(*statements, **kwargs):
 
 @pytest.mark.parametrize("action", ["secretsmanager:GetSecretValue", "SecretsManager:getsecretvalue",
                                     "secretsmanager:Get*", "secretsmanager:*", "*",
-                                    ["secretsmanager:BatchGetSecretValue"], "secretsmanager:GetSecretValu?"])
+                                    ["secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"],
+                                    "secretsmanager:GetSecretValu?"])
 def test_secret_read_on_star_fails_medium(action):
     result = single(check(allow(Sid="Read", Action=action, Resource="*")))
     assert (result.status, result.severity, result.rule_id) == ("FAIL", "medium", "LP-001")
@@ -49,10 +50,25 @@ def test_not_action_iam_on_star_grants_get_secret_value():
     assert result.evidence["actions"] == ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"]
 
 
-def test_not_action_listing_only_get_secret_value_still_grants_batch():
-    result = single(check(allow(NotAction="secretsmanager:GetSecretValue", Resource="*")))
+def test_batch_get_secret_value_alone_on_star_passes():
+    # Catalogue v1.1 and the Secrets Manager API reference (BatchGetSecretValue): it supports only
+    # Resource "*" and needs GetSecretValue on each secret, so on its own it reads nothing.
+    assert statuses(check(allow(Action="secretsmanager:BatchGetSecretValue", Resource="*"))) == [("PASS", "medium")]
+    assert statuses(check(allow(NotAction="secretsmanager:GetSecretValue", Resource="*"))) == [("PASS", "medium")]
+
+
+def test_batch_get_on_star_beside_a_pinned_get_secret_value_passes():
+    # The only way AWS lets BatchGetSecretValue be used: GetSecretValue pinned, BatchGet on "*".
+    assert statuses(check(allow(Action="secretsmanager:GetSecretValue", Resource=SECRET),
+                          allow(Action="secretsmanager:BatchGetSecretValue", Resource="*"))) == [("PASS", "medium")]
+
+
+def test_remediation_keeps_batch_get_on_star_apart():
+    result = single(check(allow(Action="secretsmanager:*", Resource="*")))
     assert result.status == "FAIL"
-    assert result.evidence["actions"] == ["secretsmanager:BatchGetSecretValue"]
+    narrowed = json.loads(result.remediation.split("Replace the statement with ", 1)[1].split("; keep", 1)[0])
+    assert narrowed["Action"] == "secretsmanager:GetSecretValue"
+    assert "BatchGetSecretValue in a statement of its own" in result.remediation
 
 
 def test_not_action_excluding_secretsmanager_passes():

@@ -74,3 +74,43 @@ def test_a_wildcard_on_a_service_the_catalogue_does_not_know_is_excess():
                             "Resource": "*"}))
     assert (result.status, result.severity) == ("FAIL", "high")
     assert result.evidence["excess_actions"] == ["notaservice-zz:*"]
+
+
+# --- effective access (catalogue v1.1): an explicit Deny takes its part away ----------------------
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+
+def test_deny_of_the_writes_leaves_only_reads_medium():
+    [result] = check(named({"Effect": "Allow", "Action": "secretsmanager:*", "Resource": SECRET_ARN},
+                           {"Sid": "NoWrites", "Effect": "Deny", "Resource": "*",
+                            "Action": ["secretsmanager:Put*", "secretsmanager:Update*", "secretsmanager:Delete*",
+                                       "secretsmanager:Create*", "secretsmanager:Restore*",
+                                       "secretsmanager:Rotate*", "secretsmanager:Cancel*",
+                                       "secretsmanager:Tag*", "secretsmanager:Untag*",
+                                       "secretsmanager:Remove*", "secretsmanager:Replicate*",
+                                       "secretsmanager:StopReplication*", "secretsmanager:Validate*"]}))
+    assert result.status == "FAIL"
+    assert "secretsmanager:PutSecretValue" not in result.evidence["excess_actions"]
+    assert result.evidence["trimmed_by"] == ["role:inline:p statement 1 (NoWrites)"]
+
+
+def test_deny_of_everything_but_reading_leaves_nothing():
+    [result] = check(named({"Effect": "Allow", "Action": "*", "Resource": "*"},
+                           {"Effect": "Deny", "Resource": "*",
+                            "NotAction": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]}))
+    assert (result.status, result.severity) == ("PASS", "high")
+
+
+def test_deny_on_one_bucket_does_not_trim_the_grant_on_every_bucket():
+    [result] = check(named({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                           {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::private/*"}))
+    assert (result.status, result.evidence["excess_actions"]) == ("FAIL", ["s3:GetObject"])
+
+
+def test_permissions_boundary_takes_away_what_it_does_not_allow():
+    boundary = NamedPolicy(name="b", kind="managed", source="boundary", arn="arn:aws:iam::123456789012:policy/b",
+                           document={"Version": "2012-10-17", "Statement": [
+                               {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    role = role_state(policies=(named({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),),
+                      has_boundary=True, boundary=boundary)
+    [result] = run(RULE, view(role=role))
+    assert (result.status, result.severity) == ("PASS", "high")

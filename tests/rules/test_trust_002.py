@@ -13,7 +13,7 @@ for _path in (str(HERE), str(HERE.parent.parent)):
 
 import pytest  # noqa: E402
 
-from lint_helpers import (ACCOUNT, OTHER_USER, STRONG_ID, USER, allow, deny, external_id, lint, policy,  # noqa: E402
+from lint_helpers import (ACCOUNT, OTHER_USER, ROOT_ARN, STRONG_ID, USER, allow, deny, external_id, lint, policy,  # noqa: E402
                           single, statuses, trust_allow)
 
 RULE = "TRUST-002"
@@ -84,9 +84,32 @@ def test_explicit_deny_pattern_enforces_the_external_id(deny_condition):
     assert statuses(results) == [("PASS", "high")]
 
 
+# Catalogue v1.1: TRUST-002 accepts a Deny naming the principals the Allow lets in (not only "*"),
+# with StringNotEquals or StringNotEqualsIfExists on sts:ExternalId. Condition operators page:
+# "...IfExists: if the key is not present, the condition evaluates to true", so the Deny applies
+# to a caller sending no ID as well. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 @pytest.mark.parametrize("deny_statement", [
     deny(Principal="*", Action="sts:AssumeRole",
-         Condition={"StringNotEqualsIfExists": {"sts:ExternalId": STRONG_ID}}),   # lets an absent ID in
+         Condition={"StringNotEqualsIfExists": {"sts:ExternalId": STRONG_ID}}),
+    deny(Principal={"AWS": USER}, Action="sts:AssumeRole",
+         Condition={"StringNotEquals": {"sts:ExternalId": STRONG_ID}}),
+    deny(Principal={"AWS": [USER, OTHER_USER]}, Action="sts:*",
+         Condition={"StringNotEqualsIfExists": {"sts:ExternalId": STRONG_ID}}),
+    deny(Principal={"AWS": ROOT_ARN}, Action="sts:AssumeRole",
+         Condition={"StringNotEquals": {"sts:ExternalId": STRONG_ID}}),
+], ids=["if-exists", "same-user", "same-user-and-more", "users-account"])
+def test_deny_naming_the_same_principals_enforces_the_external_id(deny_statement):
+    assert statuses(check(trust_allow({"AWS": USER}), deny_statement)) == [("PASS", "high")]
+
+
+def test_deny_must_cover_every_principal_of_the_allow():
+    results = check(trust_allow({"AWS": [USER, OTHER_USER]}),
+                    deny(Principal={"AWS": USER}, Action="sts:AssumeRole",
+                         Condition={"StringNotEquals": {"sts:ExternalId": STRONG_ID}}))
+    assert statuses(results) == [("FAIL", "high")]
+
+
+@pytest.mark.parametrize("deny_statement", [
     deny(Principal={"AWS": OTHER_USER}, Action="sts:AssumeRole",
          Condition={"StringNotEquals": {"sts:ExternalId": STRONG_ID}}),           # not everyone
     deny(Principal="*", Action="sts:TagSession",
@@ -94,7 +117,7 @@ def test_explicit_deny_pattern_enforces_the_external_id(deny_condition):
     deny(Principal="*", Action="sts:AssumeRole",
          Condition={"StringNotEquals": {"sts:ExternalId": STRONG_ID, "aws:SourceIp": "10.0.0.1"}}),
     deny(Principal="*", Action="sts:AssumeRole", Condition={"Null": {"sts:ExternalId": "false"}}),
-], ids=["if-exists", "one-user", "other-action", "extra-key", "null-false"])
+], ids=["one-user", "other-action", "extra-key", "null-false"])
 def test_incomplete_deny_patterns_do_not_count(deny_statement):
     assert statuses(check(trust_allow({"AWS": USER}), deny_statement)) == [("FAIL", "high")]
 

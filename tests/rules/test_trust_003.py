@@ -36,8 +36,10 @@ def test_string_equals_passes(condition):
     assert result.location is None
 
 
-def test_no_external_id_condition_passes_here():
-    assert statuses(check(trust_allow())) == [("PASS", "high")]
+def test_no_external_id_condition_is_skipped_with_the_reason():
+    # Catalogue v1.1 "Statuses are honest": nothing to judge is SKIP, not PASS (TRUST-002 reports it).
+    result = single(check(trust_allow()))
+    assert result.status == "SKIP" and "TRUST-002" in result.message
 
 
 @pytest.mark.parametrize("operator, value, severity", [
@@ -79,7 +81,9 @@ def test_each_weak_condition_is_its_own_result():
                                                      "StringLike": {"sts:ExternalId": "*"}}),
                     trust_allow(Sid="B", condition=external_id(STRONG_ID, "StringEqualsIgnoreCase")),
                     trust_allow(Sid="C", condition=external_id(STRONG_ID)))
-    assert statuses(results) == [("FAIL", "high"), ("FAIL", "medium")]
+    # Statement A: the StringLike is ANDed with a StringEquals on the same key (v1.1: low, redundant).
+    assert statuses(results) == [("FAIL", "low"), ("FAIL", "medium")]
+    assert "redundant" in results[0].message
     assert [(r.location["statement"], r.location["operator"]) for r in results] == [
         (0, "StringLike"), (1, "StringEqualsIgnoreCase")]
     assert len({r.fingerprint for r in results}) == 2
@@ -94,7 +98,20 @@ def test_explicit_deny_pattern_is_not_flagged():
 
 def test_statement_not_granting_assume_role_is_ignored():
     statement = trust_allow(action="sts:TagSession", condition=external_id("*", "StringLike"))
-    assert statuses(check(statement)) == [("PASS", "high")]
+    assert [r.status for r in check(statement)] == ["SKIP"]
+    assert statuses(check(statement, trust_allow(condition=external_id(STRONG_ID)))) == [("PASS", "high")]
+
+
+@pytest.mark.parametrize("weak", [
+    {"StringLike": {"sts:ExternalId": "*"}},
+    {"StringEqualsIfExists": {"sts:ExternalId": STRONG_ID}},
+    {"ForAnyValue:StringEquals": {"sts:ExternalId": STRONG_ID}},
+])
+def test_weak_operator_anded_with_string_equals_is_low(weak):
+    # Condition element page: "If your policy has multiple condition operators ... AWS evaluates
+    # them using a logical AND". https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+    result = single(check(trust_allow(condition={"StringEquals": {"sts:ExternalId": STRONG_ID}, **weak})))
+    assert (result.status, result.severity) == ("FAIL", "low")
 
 
 def test_identity_policy_is_skipped():

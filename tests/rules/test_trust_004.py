@@ -90,8 +90,9 @@ def test_min_length_setting():
 
 @pytest.mark.parametrize("value", ["*", "c1f0e0b2-*", ["c1f0e0b2-????", "*"]])
 def test_string_like_patterns_with_wildcards_are_skipped(value):
-    assert statuses(check(value, "StringLike")) == [("PASS", "medium")]
-    assert statuses(check(value, "ForAnyValue:StringLikeIfExists")) == [("PASS", "medium")]
+    # Only patterns, no ID to judge: SKIP (TRUST-003 reports the pattern), never PASS.
+    assert [r.status for r in check(value, "StringLike")] == ["SKIP"]
+    assert [r.status for r in check(value, "ForAnyValue:StringLikeIfExists")] == ["SKIP"]
 
 
 def test_string_like_without_wildcard_is_an_id():
@@ -131,7 +132,12 @@ def test_conditions_on_other_keys_are_not_external_ids():
 
 
 def test_null_condition_value_is_not_an_external_id():
-    assert statuses(check("false", "Null")) == [("PASS", "medium")]
+    assert [r.status for r in check("false", "Null")] == ["SKIP"]
+
+
+def test_trust_policy_without_external_id_is_skipped():
+    result = single(lint(policy(trust_allow({"AWS": USER})), RULE))
+    assert result.status == "SKIP" and "no sts:ExternalId condition" in result.message
 
 
 def test_external_id_in_explicit_deny_pattern_is_checked():
