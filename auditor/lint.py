@@ -23,6 +23,7 @@ class LintDocument:
     label: str
     policy: Policy | None
     error: str | None = None
+    unreadable: bool = False      # the file could not be read at all: ERROR, not a grammar FAIL
 
 
 def discover(paths: Iterable[str]) -> list[Path]:
@@ -46,8 +47,10 @@ def read_document(path: Path, display: str | None = None) -> LintDocument:
     display = display or path.as_posix()
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        return LintDocument(display, "policy", None, f"cannot read the file: {_reason(error)}")
+    except OSError as error:
+        return LintDocument(display, "policy", None, f"cannot read the file: {_reason(error)}", True)
+    except UnicodeDecodeError as error:
+        return LintDocument(display, "policy", None, f"the file is not UTF-8 text: {_reason(error)}")
     return parse_text(text, display, yaml_allowed=path.suffix.lower() in (".yaml", ".yml"))
 
 

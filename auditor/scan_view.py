@@ -83,6 +83,10 @@ class ProfileView:
     @cached_property
     def trust(self) -> Document:
         role = self.require_role(what="the role's trust policy")
+        if role.trust_policy is None:
+            # Missing from the answer (or the snapshot): nothing was checked, so nothing may PASS.
+            raise Unavailable("ERROR", "could not read the role's trust policy: it is missing from "
+                                       "the answer")
         return Document("trust-policy", parse_once(role.trust_policy, TRUST))
 
     @cached_property
@@ -153,16 +157,22 @@ class ProfileView:
             raise Unavailable("SKIP", "the user's ARN is unknown")
         return arn, account
 
-    def all_documents(self) -> list[Document]:
-        """Every document that could be read (for POLICY-001), quietly skipping the rest."""
-        out = []
-        for name in ("trust", "role_documents", "role_boundary", "user_documents", "user_boundary"):
+    def all_documents(self) -> tuple[list[Document], list[str]]:
+        """Every document that could be read (for POLICY-001), and why the others could not be
+        (an entity that does not exist has no documents, and discover hands each rule run only
+        the role or only the user: neither is an error)."""
+        out, unread = [], []
+        names = (("trust", "role_documents", "role_boundary") if self.role is not None else ()) \
+            + (("user_documents", "user_boundary") if self.user is not None else ())
+        for name in names:
             try:
                 value = getattr(self, name)
-            except Unavailable:
+            except Unavailable as missing:
+                if missing.status == "ERROR":
+                    unread.append(missing.message)
                 continue
             if isinstance(value, Document):
                 out.append(value)
             elif value:
                 out.extend(value)
-        return out
+        return out, list(dict.fromkeys(unread))

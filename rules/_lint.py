@@ -23,5 +23,17 @@ def _only(kind: str):
     return decorate
 
 
+def readable_only(check):
+    """For checks of every kind of document: SKIP what could not be read or is no policy."""
+    @functools.wraps(check)
+    def wrapper(doc, settings):
+        if doc.error is not None:
+            return [skipped(f"{doc.label} could not be read (see POLICY-001)")]
+        if not doc.policy.statements and not doc.policy.is_valid:
+            return [skipped(f"{doc.label} is not a valid policy document (see POLICY-001)")]
+        return check(doc, settings)
+    return wrapper
+
+
 identity_only = _only(IDENTITY)
 trust_only = _only(TRUST)

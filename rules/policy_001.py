@@ -1,7 +1,7 @@
 """POLICY-001: every document is valid IAM policy grammar."""
 from __future__ import annotations
 
-from auditor.engine import LINT, SCAN, RuleMeta, failed, rule
+from auditor.engine import LINT, SCAN, RuleMeta, Unavailable, errored, failed, rule
 
 from ._common import location
 
@@ -16,7 +16,10 @@ META = RuleMeta(
 )
 
 
-def _findings(label, policy, error):
+def _findings(label, policy, error, unreadable=False):
+    if unreadable:
+        yield errored(f"{label} could not be read: {error}", location=location(label))
+        return
     if error is not None:
         yield failed(f"{label} could not be read: {error}", location=location(label), severity="high")
         return
@@ -29,10 +32,16 @@ def _findings(label, policy, error):
 
 @rule(META, LINT)
 def check_document(doc, settings):
-    yield from _findings(doc.label, doc.policy, doc.error)
+    yield from _findings(doc.label, doc.policy, doc.error, doc.unreadable)
 
 
 @rule(META, SCAN)
 def check_profile_documents(view, settings):
-    for document in view.all_documents():
+    documents, unread = view.all_documents()
+    for reason in unread:
+        # Catalogue v1.1: ERROR, never PASS, over documents that were not read.
+        yield errored(f"not every document was checked: {reason}", location=location("unread"))
+    for document in documents:
         yield from _findings(document.label, document.policy, None)
+    if not documents and not unread:
+        raise Unavailable("SKIP", "no policy document to check (the role and the user do not exist)")

