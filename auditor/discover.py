@@ -4,8 +4,9 @@ The account's IAM is read in bulk: GetAccountAuthorizationDetails (paginated) an
 (trust policies early, and MaxSessionDuration, which GAAD lacks), then access keys and login
 profiles only for the users paired with a role. Never one call per role. A role is a candidate when its trust policy
 lets an IAM user, an account or "*" assume it; it is paired with the users whose identity
-policies let them assume it. The TRUST, LP, SESSION and KEY rules run on every pair; the
-secret-reading rules on every role that can read secrets.
+policies let them assume it. The TRUST, LP, SESSION and KEY rules run on every pair; the role
+rules (TRUST among them) on every role whose trust lets in "*", another account, the account or
+one of its users, paired or not; the secret-reading rules on every role that can read secrets.
 """
 from __future__ import annotations
 
@@ -193,6 +194,27 @@ def _trusts_iam_principals(trust) -> bool:
     return any(lets_aws_principals_in(s) for s in assume_allows(trust))
 
 
+def exposure(trust, account: str | None) -> list[str]:
+    """Who the trust policy lets assume the role, when that reaches beyond the account's own
+    roles and services: "*", another account's principals, the account itself (its root) or
+    one of its IAM users. Empty when the role is not exposed that way (catalogue v1.1: the TRUST
+    rules run on every such role, paired with a user or not)."""
+    from rules._common import assume_allows, principal_labels
+
+    exposed = []
+    for statement in assume_allows(trust):
+        if statement.not_principals is not None:
+            exposed += principal_labels(statement)
+            continue
+        for principal in statement.principals or ():
+            if principal.kind not in ("AWS", "*"):
+                continue
+            other = principal.account_id not in (None, account)
+            if principal.is_public or other or principal.is_account_root or ":user/" in principal.value:
+                exposed.append(principal.value)
+    return list(dict.fromkeys(exposed))
+
+
 def _reads_secrets(policies) -> bool:
     from rules._common import granted
 
@@ -311,12 +333,24 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
         users_of.setdefault(role.arn, []).append(user)
         roles_of.setdefault(user.arn, []).append(role)
         roles[role.arn] = role
+    exposed = {arn: who for arn, role in state.roles.items()
+               if (who := exposure(parse_once(role.trust_policy, TRUST), state.account))}
+
+    def run_role(rules_engine, role, user=None):
+        before = len(results)
+        run(rules_engine, role, user, role.arn, "AwsIamRole", role.arn)
+        if role.arn in exposed:   # name who the trust lets in, where a TRUST result says why
+            for result in results[before:]:
+                if result.rule_id.startswith("TRUST-"):
+                    result.evidence = {**result.evidence, "trusted_principals": exposed[role.arn]}
+
     for arn in sorted(roles):
-        run(role_engine, roles[arn], None, arn, "AwsIamRole", arn)
-        first_user = min(users_of[arn], key=lambda u: u.arn)
-        run(trust_engine, roles[arn], first_user, arn, "AwsIamRole", arn)
+        run_role(role_engine, roles[arn])
+        run_role(trust_engine, roles[arn], min(users_of[arn], key=lambda u: u.arn))
+    for arn in sorted(set(exposed) - set(roles)):
+        run_role(role_engine, state.roles[arn])      # exposed, though no user here may assume it
     for role in sorted(secret_roles, key=lambda r: r.arn):
-        if role.arn not in roles:
+        if role.arn not in roles and role.arn not in exposed:
             run(secret_engine, role, None, role.arn, "AwsIamRole", role.arn)
     users = keyed_users() if keyed_users else {u.arn: u for _, u in pairs}
     for user_arn in sorted(roles_of):

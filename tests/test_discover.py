@@ -73,8 +73,11 @@ def test_pairs_found_and_nothing_else(account):
 def test_discover_results(account, validate_report):
     results, calls = discover([AccountSpec("default")], "us-east-1", Settings())
     roles = {r.resource for r in results}
-    assert roles == {arn("catalog"), arn("forgotten"), arn("lambda-reader")}
+    # orphan: no user here may assume it, but its trust names a user of the account (v1.1).
+    assert roles == {arn("catalog"), arn("forgotten"), arn("lambda-reader"), arn("orphan")}
     by = {(r.resource, r.rule_id): r for r in results}
+    assert by[(arn("orphan"), "TRUST-002")].status == "FAIL"
+    assert by[(arn("orphan"), "TRUST-002")].evidence["trusted_principals"] == [f"arn:aws:iam::{ACCOUNT}:user/carol"]
     assert by[(arn("forgotten"), "TRUST-001")].status == "FAIL"
     assert by[(arn("forgotten"), "TRUST-002")].status == "FAIL"
     assert by[(arn("catalog"), "TRUST-003")].status == "PASS"
@@ -89,6 +92,26 @@ def test_discover_results(account, validate_report):
     from auditor.report import Report
 
     validate_report(Report("discover", results).to_dict())
+
+
+def test_exposed_roles_are_audited_though_no_user_is_paired(account):
+    """Catalogue v1.1: the TRUST rules run on every role whose trust lets in "*", another account
+    or a user of the account. The confused-deputy hole external IDs exist to close:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"""
+    read = f"arn:aws:iam::{ACCOUNT}:policy/read"
+    account.create_role(RoleName="public", AssumeRolePolicyDocument=trust({"AWS": "*"}))
+    account.attach_role_policy(RoleName="public", PolicyArn=read)
+    account.create_role(RoleName="vendor", AssumeRolePolicyDocument=trust(
+        {"AWS": "arn:aws:iam::999988887777:root"}, {"StringLike": {"sts:ExternalId": "*"}}))
+    results, _ = discover([AccountSpec("default")], "us-east-1", Settings())
+    by = {(r.resource, r.rule_id): r for r in results}
+    public = by[(arn("public"), "TRUST-001")]
+    assert (public.status, public.severity, public.evidence["trusted_principals"]) == ("FAIL", "critical", ["*"])
+    assert by[(arn("public"), "LP-001")].status == "FAIL"
+    assert (by[(arn("vendor"), "TRUST-001")].status, by[(arn("vendor"), "TRUST-001")].severity) == ("FAIL", "high")
+    assert (by[(arn("vendor"), "TRUST-003")].status, by[(arn("vendor"), "TRUST-003")].severity) == ("FAIL", "high")
+    assert by[(arn("vendor"), "TRUST-003")].evidence["trusted_principals"] == ["arn:aws:iam::999988887777:root"]
+    assert not any(r.resource == arn("ec2-only") for r in results)
 
 
 def test_unreadable_account_is_an_error_result(account, monkeypatch):
