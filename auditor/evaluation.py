@@ -169,11 +169,22 @@ def has_wildcard(pattern: str, variables: bool = True) -> bool:
     return "*" in pattern or "?" in pattern or (variables and "${" in pattern)
 
 
+@lru_cache(maxsize=1 << 14)
+def _any_of(patterns: tuple[str, ...], variables: bool = True) -> Callable[[str], bool]:
+    """One matcher for a list of patterns: literal ones by set membership, the rest by glob.
+    Policies repeat their lists (and long ones: hundreds of actions), so it is built once."""
+    literals = frozenset(p for p in patterns if not has_wildcard(p, variables))
+    wild = tuple(_compile(p, False, variables) for p in patterns if has_wildcard(p, variables))
+    if not wild:
+        return literals.__contains__
+    return lambda text: text in literals or any(match(text) for match in wild)
+
+
 def statement_covers_action(statement: Statement, action: str) -> bool:
     action = action.lower()
     if statement.actions is not None:
-        return any(_compile(p, False)(action) for p in statement.actions)
-    return not any(_compile(p, False)(action) for p in statement.not_actions or ())
+        return _any_of(statement.actions)(action)
+    return not _any_of(statement.not_actions or ())(action)
 
 
 def resource_pattern_matches(pattern: str, resource: str, variables: bool = True) -> bool:
@@ -184,12 +195,17 @@ def resource_pattern_matches(pattern: str, resource: str, variables: bool = True
     return _compile(pattern, False, variables)(resource)
 
 
+@lru_cache(maxsize=1 << 14)
+def _resources_matcher(patterns: tuple[str, ...], variables: bool) -> Callable[[str], bool]:
+    # Entries that are neither "*" nor an ARN match nothing (see resource_pattern_matches).
+    return _any_of(tuple(p for p in patterns if p == "*" or p[:4].lower() == "arn:"), variables)
+
+
 def statement_covers_resource(statement: Statement, resource: str) -> bool:
-    variables = statement.variables
     if statement.resources is not None:
-        return any(resource_pattern_matches(p, resource, variables) for p in statement.resources)
+        return _resources_matcher(statement.resources, statement.variables)(resource)
     if statement.not_resources is not None:
-        return not any(resource_pattern_matches(p, resource, variables) for p in statement.not_resources)
+        return not _resources_matcher(statement.not_resources, statement.variables)(resource)
     return True  # trust policies have no Resource: the role itself is the resource
 
 

@@ -137,12 +137,14 @@ class DecodedObject(dict):
     __slots__ = ("duplicates",)
 
     def __init__(self, pairs=()):
-        super().__init__()
+        super().__init__(pairs)
         duplicates: dict[str, list] = {}
-        for key, value in pairs:
-            if key in self:
-                duplicates.setdefault(key, [self[key]]).append(value)
-            self[key] = value
+        if len(self) != len(pairs):     # rare: only then find which keys came twice
+            seen: dict = {}
+            for key, value in pairs:
+                if key in seen:
+                    duplicates.setdefault(key, [seen[key]]).append(value)
+                seen[key] = value
         self.duplicates = duplicates
 
 
@@ -379,8 +381,11 @@ def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem],
 def _duplicate_keys(mapping: dict, where: str, problem) -> bool:
     """Report keys a JSON/YAML object held twice, exactly or in another case (IAM rejects the
     document); True when the copies of one key disagree, so its meaning is not clear."""
+    duplicates = getattr(mapping, "duplicates", None)
+    if not duplicates and len({k.lower() if isinstance(k, str) else k for k in mapping}) == len(mapping):
+        return False
     disagree = False
-    for key, copies in getattr(mapping, "duplicates", {}).items():
+    for key, copies in (duplicates or {}).items():
         problem(f"{where} has the key {_shown(key)} {len(copies)} times (IAM rejects duplicate keys)")
         disagree |= any(copy != copies[0] for copy in copies)
     seen: dict[str, str] = {}

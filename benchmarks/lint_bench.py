@@ -628,9 +628,53 @@ class Figures:
     whole_process: dict = field(default_factory=dict)
     startup: dict = field(default_factory=dict)
     parliament: dict = field(default_factory=dict)
+    managed_policies: dict = field(default_factory=dict)
     targets: list = field(default_factory=list)
     profile: str | None = None
 
+
+
+MANAGED_POLICIES = ROOT / "tests" / "data" / "aws-managed-policies.tar.xz"
+
+
+def managed_policy_files(scratch: Path) -> list[Path]:
+    """AWS's managed policies (tests/data), unpacked into `scratch`: a real-world corpus."""
+    import tarfile
+
+    with tarfile.open(MANAGED_POLICIES) as archive:
+        archive.extractall(scratch / "managed", filter="data")
+    return sorted((scratch / "managed" / "aws-managed-policies").glob("*.json"))
+
+
+def compare_with_parliament(files, repeat: int) -> dict:
+    """iam-auditor and parliament in this process on the same files (reads included): one
+    warm-up each, then alternating, so that load drift affects both alike; best of `repeat`."""
+    ours_run = lambda: lint_in_process(files)                       # noqa: E731
+    theirs_run = lambda: parliament_run(read_texts(files))          # noqa: E731
+    timed(ours_run)
+    p_cold, (p_ok, p_fail, p_findings) = timed(theirs_run)
+    ours, theirs = [], []
+    for _ in range(repeat):
+        ours.append(timed(ours_run)[0])
+        theirs.append(timed(theirs_run)[0])
+    o, t = best(ours), best(theirs)
+    o_rate, t_rate = rate(len(files), o.wall), rate(len(files), t.wall)
+    return {"files": len(files), "analysed": p_ok, "exceptions": p_fail, "findings": p_findings,
+            "cold": asdict(p_cold), "runs": [asdict(r) for r in theirs], "best": asdict(t),
+            "policies_per_s": t_rate,
+            "iam_auditor_same_files": {"runs": [asdict(r) for r in ours], "best": asdict(o),
+                                       "policies_per_s": o_rate},
+            "ratio": t.wall / o.wall, "cpu_ratio": t.cpu / o.cpu}
+
+
+def print_comparison(title: str, figures: dict, repeat: int, import_s: float | None = None) -> None:
+    t, o = figures["best"], figures["iam_auditor_same_files"]["best"]
+    imported = f"import {import_s * 1000:.0f} ms; " if import_s is not None else ""
+    print(f"\n{title}, file reads included, alternating, best of {repeat}")
+    print(f"  parliament   {t['wall'] * 1000:8.1f} ms  {figures['policies_per_s']:8,.0f} policies/s   ({imported}"
+          f"{figures['analysed']} analysed, exceptions {figures['exceptions'] or 'none'}, {figures['findings']} findings)")
+    print(f"  iam-auditor  {o['wall'] * 1000:8.1f} ms  {figures['iam_auditor_same_files']['policies_per_s']:8,.0f} policies/s")
+    print(f"  iam-auditor/parliament = {figures['ratio']:.1f}x (wall), {figures['cpu_ratio']:.1f}x (CPU time)")
 
 
 def rate(n: int, seconds: float) -> float:
@@ -801,7 +845,7 @@ def _run(args) -> int:
                   f"CPU {st['cpu_median_ms']:5.1f}){over}{bad}")
 
         # 5. parliament ---------------------------------------------------------------------------
-        ratio = cpu_ratio = None
+        ratio = managed_ratio = None
         if args.no_parliament:
             figures.parliament = {"available": False, "reason": "--no-parliament"}
         else:
@@ -822,39 +866,26 @@ def _run(args) -> int:
                     pversion = version("parliament")
                 except PackageNotFoundError:
                     pversion = "?"
-                # One warm-up each, then alternate the two so load drift affects both alike.
-                ours_run = lambda: lint_in_process(comparable)                       # noqa: E731
-                theirs_run = lambda: parliament_run(read_texts(comparable))           # noqa: E731
-                timed(ours_run)
-                p_cold, (p_ok, p_fail, p_findings) = timed(theirs_run)
-                ours, theirs = [], []
-                for _ in range(args.repeat):
-                    ours.append(timed(ours_run)[0])
-                    theirs.append(timed(theirs_run)[0])
-                o, t = best(ours), best(theirs)
-                o_rate, t_rate = rate(len(comparable), o.wall), rate(len(comparable), t.wall)
-                ratio, cpu_ratio = t.wall / o.wall, t.cpu / o.cpu
-                figures.parliament = {
-                    "available": True, "version": pversion, "import_s": import_s, "files": len(comparable),
-                    "analysed": p_ok, "exceptions": p_fail, "findings": p_findings,
-                    "cold": asdict(p_cold), "runs": [asdict(r) for r in theirs], "best": asdict(t),
-                    "policies_per_s": t_rate,
-                    "iam_auditor_same_files": {"runs": [asdict(r) for r in ours], "best": asdict(o),
-                                               "policies_per_s": o_rate},
-                    "ratio": ratio, "cpu_ratio": cpu_ratio,
-                }
-                print(f"\nparliament {pversion} vs iam-auditor, in-process, the same {len(comparable)} well-formed JSON"
-                      f" files (YAML, malformed left out), file reads included, alternating, best of {args.repeat}")
-                print(f"  parliament   {t.wall * 1000:8.1f} ms  {t_rate:8,.0f} policies/s   (import "
-                      f"{import_s * 1000:.0f} ms; {p_ok} analysed, exceptions {p_fail or 'none'}, {p_findings} findings)")
-                print(f"  iam-auditor  {o.wall * 1000:8.1f} ms  {o_rate:8,.0f} policies/s")
-                print(f"  iam-auditor/parliament = {ratio:.1f}x (wall), {cpu_ratio:.1f}x (CPU time)")
+                figures.parliament = compare_with_parliament(comparable, args.repeat)
+                figures.parliament.update(available=True, version=pversion, import_s=import_s)
+                ratio = figures.parliament["ratio"]
+                print_comparison(f"parliament {pversion} vs iam-auditor, in-process, the same {len(comparable)} "
+                                 "well-formed JSON files (YAML, malformed left out)", figures.parliament,
+                                 args.repeat, import_s)
+                managed = managed_policy_files(scratch)
+                figures.managed_policies = compare_with_parliament(managed, args.repeat)
+                managed_ratio = figures.managed_policies["ratio"]
+                print_comparison(f"the same on AWS's {len(managed)} managed policies (tests/data)",
+                                 figures.managed_policies, args.repeat)
 
         # 6. summary ------------------------------------------------------------------------------
         env_["loadavg_end"] = loadavg()
         rows = [
             ("in-process throughput vs parliament", None if ratio is None else f"{ratio:.1f}x",
              f">= {TARGET_RATIO_VS_PARLIAMENT:g}x", None if ratio is None else ratio >= TARGET_RATIO_VS_PARLIAMENT),
+            ("managed policies: vs parliament", None if managed_ratio is None else f"{managed_ratio:.1f}x",
+             f">= {TARGET_RATIO_VS_PARLIAMENT:g}x",
+             None if managed_ratio is None else managed_ratio >= TARGET_RATIO_VS_PARLIAMENT),
         ]
         for name in commands:
             if name != "python -c pass":

@@ -60,6 +60,11 @@ class AccessSet:
         """Could anything trim an Allow at all? (Without Denies or a boundary, nothing does.)"""
         return self.has_denies or self.boundary_policies is not None
 
+    def restricts_action(self, action: str) -> bool:
+        """Could anything trim an Allow of `action`: a boundary, or a Deny that names it?"""
+        return self.boundary_policies is not None or (self.has_denies and any(
+            not s.is_allow and statement_covers_action(s, action) for p in self.policies for s in p.statements))
+
     def label(self, statement: Statement) -> str:
         return self._labels.get(id(statement), statement.location_label)
 
@@ -130,6 +135,7 @@ def broad_grants(access: AccessSet, action: str, service: str, resource_prefix: 
     from ._common import broad_resources, is_broad_pattern, targets
 
     pattern_probes = None
+    restricted = access.restricts_action(action)
     for document in access.documents:
         for statement in document.policy.statements:
             if not statement.is_allow or not statement_covers_action(statement, action) \
@@ -138,7 +144,7 @@ def broad_grants(access: AccessSet, action: str, service: str, resource_prefix: 
             reasons = broad_resources(statement, service, resource_prefix)
             if not reasons:
                 continue
-            if not access.restricts:
+            if not restricted:
                 yield BroadGrant(document, statement, [text for text, _ in reasons], [], [])
                 continue
             if pattern_probes is None:

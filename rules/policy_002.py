@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 
 from auditor.engine import LINT, SCAN, RuleMeta, failed, passed, rule
 from auditor.evaluation import glob_match, has_wildcard
@@ -27,19 +28,25 @@ def _closest(word: str, candidates) -> str | None:
     return close[0] if close else None
 
 
-def _judge(action: str, catalogue, services) -> tuple[str, str] | None:
+@lru_cache(maxsize=1 << 15)
+def _judge(action: str) -> tuple[str, str] | None:
     """("fail", why) for an action AWS does not know, ("note", service) for a service the
-    catalogue does not know, None when the action is known."""
+    catalogue does not know, None when the action is known. Memoized: policies repeat actions,
+    and the catalogue does not change during a run."""
+    from auditor.actions import catalogue as load_catalogue, known_services
+
     if action == "*" or ":" not in action:
         return None                      # "*" is every action; a shapeless one is POLICY-001's
+    catalogue = load_catalogue()
     prefix, _, name = action.partition(":")
     if has_wildcard(prefix):
+        services = known_services(catalogue)
         if any(glob_match(prefix, p) for p in services) and catalogue.expand(action):
             return None
         return "fail", "matches no service AWS knows"
     actions = catalogue.service(prefix)
     if not actions:
-        close = _closest(prefix, services)
+        close = _closest(prefix, known_services(catalogue))
         if close:   # a near miss of a known service is a typo, not a service newer than the catalogue
             return "fail", f"names no service AWS knows (did you mean {close}?)"
         return "note", prefix
@@ -54,18 +61,12 @@ def _judge(action: str, catalogue, services) -> tuple[str, str] | None:
 
 
 def findings(document):
-    from auditor.actions import catalogue, known_services
-
-    cat = catalogue()
-    services = None
     unknown_services: dict[str, None] = {}
     fails = []
     for statement in document.policy.statements:
         element = "Action" if statement.actions is not None else "NotAction"
         for action in statement.actions if statement.actions is not None else statement.not_actions or ():
-            if services is None:
-                services = known_services(cat)
-            verdict = _judge(action, cat, services)
+            verdict = _judge(action)
             if verdict is None:
                 continue
             kind, detail = verdict
