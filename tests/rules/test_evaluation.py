@@ -299,3 +299,45 @@ def test_trust_decision_account_root_and_deny():
 def test_service_principal_does_not_admit_a_user():
     trust = parsed(trust_allow({"Service": "ec2.amazonaws.com"}))
     assert verdict([trust], "sts:AssumeRole", ROLE, caller=(USER, ACCOUNT)) is Verdict.NOT_ALLOWED
+
+
+# --- linear-time wildcard matching ------------------------------------------------------------
+
+def _reference(pattern, text):
+    """What IAM's `*`/`?` mean, as a regular expression (slow on hostile input, fine on small)."""
+    import re
+
+    return re.fullmatch("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
+                        text, re.DOTALL) is not None
+
+
+def test_glob_match_agrees_with_the_reference_meaning():
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet="ab*?:/", max_size=10), st.text(alphabet="ab:/*?", max_size=12))
+    def agrees(pattern, text):
+        assert glob_match(pattern, text) == _reference(pattern, text)
+
+    agrees()
+
+
+@pytest.mark.parametrize("pattern, text", [
+    ("*" * 1000, "x" * 1000),
+    ("*a" * 500, "a" * 2000 + "b"),                      # every star must be tried by a backtracker
+    ("arn:" + "*a" * 16 + "*", "arn:" + "a" * 190 + "b"),  # the 190-character resource that hung scan
+    ("?*" * 500, "x" * 999),
+], ids=["stars", "star-a", "scan-resource", "any-star"])
+def test_hostile_patterns_match_in_milliseconds(pattern, text):
+    import time
+
+    start = time.perf_counter()
+    glob_match(pattern + "z", text)        # a fresh pattern: the compile is timed too
+    glob_match(pattern, text)
+    assert time.perf_counter() - start < 0.5   # a backtracking regex takes minutes on these
+
+
+def test_policy_variable_is_literal_without_variables():
+    assert glob_match("arn:aws:iam::1:user/${aws:username}", "arn:aws:iam::1:user/bob")
+    assert not glob_match("arn:aws:iam::1:user/${aws:username}", "arn:aws:iam::1:user/bob", variables=False)
+    assert glob_match("a${x}", "a${x}", variables=False)
