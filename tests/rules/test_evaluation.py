@@ -312,14 +312,13 @@ def _reference(pattern, text):
 
 
 def test_glob_match_agrees_with_the_reference_meaning():
-    from hypothesis import given, settings, strategies as st
+    import random
 
-    @settings(max_examples=300, deadline=None)
-    @given(st.text(alphabet="ab*?:/", max_size=10), st.text(alphabet="ab:/*?", max_size=12))
-    def agrees(pattern, text):
-        assert glob_match(pattern, text) == _reference(pattern, text)
-
-    agrees()
+    rng = random.Random(20261202)   # seeded: 20,000 small cases, every run the same, in well under a second
+    for _ in range(20000):
+        pattern = "".join(rng.choice("ab*?:/") for _ in range(rng.randint(0, 8)))
+        text = "".join(rng.choice("ab:/*?") for _ in range(rng.randint(0, 10)))
+        assert glob_match(pattern, text) == _reference(pattern, text), (pattern, text)
 
 
 @pytest.mark.parametrize("pattern, text", [
