@@ -314,8 +314,8 @@ def _reference(pattern, text):
 def test_glob_match_agrees_with_the_reference_meaning():
     import random
 
-    rng = random.Random(20261202)   # seeded: 20,000 small cases, every run the same, in well under a second
-    for _ in range(20000):
+    rng = random.Random(20261202)   # seeded: 3,000 small cases, the same every run
+    for _ in range(3000):
         pattern = "".join(rng.choice("ab*?:/") for _ in range(rng.randint(0, 8)))
         text = "".join(rng.choice("ab:/*?") for _ in range(rng.randint(0, 10)))
         assert glob_match(pattern, text) == _reference(pattern, text), (pattern, text)
