@@ -60,7 +60,7 @@ def event(result, timestamp: str) -> dict:
     }
 
 
-def render(report, *, color: bool = False) -> str:
+def render(report, *, color: bool = False, **_options) -> str:
     return "".join(json.dumps(event(result, report.generated_at), ensure_ascii=False,
                               separators=(",", ":")).translate(_ESCAPES) + "\n"
                    for result in report.shown)

@@ -105,5 +105,5 @@ def events(report) -> list[dict]:
     return [event(result, time_ms) for result in report.shown]
 
 
-def render(report, *, color: bool = False) -> str:
+def render(report, *, color: bool = False, **_options) -> str:
     return json.dumps(events(report), indent=2, ensure_ascii=False) + "\n"

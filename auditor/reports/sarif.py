@@ -45,7 +45,7 @@ BASELINE_STATES = ("new", "unchanged", "updated", "absent")
 SRCROOT = "%SRCROOT%"
 
 
-def render(report, *, color: bool = False) -> str:
+def render(report, *, color: bool = False, **_options) -> str:
     return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
 
 
