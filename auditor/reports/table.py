@@ -94,8 +94,8 @@ def _head(result, width: int, paint: _Paint) -> str:
     status = result.status + ("*" if result.suppressed is not None else "")
     severity = result.severity if result.status in (FAIL, ERROR) else ""
     where = escape(result.profile if result.profile is not None else result.resource)
-    if result.baseline:
-        where += f"  [{result.baseline}]"
+    if result.baseline == "new":
+        where += "  [new]"
     cells = [status.ljust(_COLUMNS[0][1]), severity.ljust(_COLUMNS[1][1]),
              result.rule_id.ljust(_COLUMNS[2][1])]
     fixed = sum(size + 1 for _, size in _COLUMNS)
