@@ -180,8 +180,9 @@ def render(report, *, color: bool = False, width: int | None = None, show_all: b
     if not ordered:
         lines += ["No FAIL or ERROR result.", ""] if report.statuses is None else \
             ["No result with the chosen --status.", ""]
-    lines += _counts(report, len(ordered))
-    lines += _resolved(report, width)
+    footer = _counts(report, len(ordered))
     if any(r.suppressed is not None for r in ordered):
-        lines.append("* waived: an accepted risk from the configuration's waivers")
+        footer.append("* waived: an accepted risk from the configuration's waivers")
+    lines += [part for line in footer for part in wrap(line, width, indent="")]
+    lines += _resolved(report, width)
     return "\n".join(lines) + "\n"
