@@ -93,6 +93,12 @@ def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS) -> None:
     _logging_options(parser)
 
 
+def _config_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("-c", "--config", required=True, metavar="CONFIG", help=what)
+    parser.add_argument("--profile-name", action="append", metavar="NAME",
+                        help="only this profile (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="iam-auditor", description="Audit the IAM role a SaaS product assumes "
                      "on behalf of an IAM user to read AWS Secrets Manager.",
@@ -108,20 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(lint)
 
     scan = _command(commands, "scan", "audit every profile of a configuration against AWS")
-    scan.add_argument("-c", "--config", required=True, metavar="CONFIG",
-                      help="the YAML configuration: profiles, settings, waivers")
-    scan.add_argument("--profile-name", action="append", metavar="NAME",
-                      help="only this profile (repeatable)")
+    _config_options(scan, "the YAML configuration: profiles, settings, waivers")
     scan.add_argument("--snapshot", metavar="FILE",
                       help="evaluate a snapshot written by `collect` instead of calling AWS")
     _common(scan)
     _aws_options(scan)
 
     collect = _command(commands, "collect", "save the live state a scan would read")
-    collect.add_argument("-c", "--config", required=True, metavar="CONFIG",
-                         help="the YAML configuration whose profiles to read")
-    collect.add_argument("--profile-name", action="append", metavar="NAME",
-                         help="only this profile (repeatable)")
+    _config_options(collect, "the YAML configuration whose profiles to read")
     collect.add_argument("-o", "--output", required=True, metavar="SNAPSHOT.json",
                          help="where to write the snapshot (mode 0600; no secret in it)")
     _aws_options(collect)
@@ -252,8 +252,15 @@ def finish(report, args) -> int:
         return render(report, fmt, color=to_stdout and _color(args),
                       width=width if to_stdout else None, show_all=args.show_all)
 
+    import logging
+
     from .output import write_atomically
 
+    log = logging.getLogger("iam_auditor.run")
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%d results (%s); fail-on %s; reports: %s", len(report.results),
+                  ", ".join(f"{k} {v}" for k, v in report.summary().items() if isinstance(v, int)),
+                  args.fail_on, ", ".join(f"{t.fmt} -> {t.path or 'stdout'}" for t in args.targets))
     errors = write(args.targets, rendered, write_atomically)
     for error in errors:
         print(f"iam-auditor: error: {error}", file=sys.stderr)
