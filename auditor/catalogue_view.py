@@ -43,10 +43,10 @@ def render_rules(fmt: str, selected=None) -> str:
     return tabulate(rows, headers=["id", "name", "severity", "step", "modes", "title"]) + "\n"
 
 
-def matching(patterns: list[str]) -> list[dict]:
-    """The rules whose IDs match `patterns` (globs, any case); a pattern matching none is a
-    usage error."""
-    rules = rule_dicts()
+def matching(patterns: list[str], selected=None) -> list[dict]:
+    """The rules whose IDs match `patterns` (globs, any case) and that `selected` keeps; a
+    pattern matching none is a usage error."""
+    rules = rule_dicts(selected)
     chosen = []
     for pattern in patterns:
         found = [r for r in rules if fnmatchcase(r["id"], pattern.strip().upper())]
@@ -62,11 +62,11 @@ def _example_text(example, width: int) -> list[str]:
     return textwrap.wrap(str(example), width, initial_indent="    ", subsequent_indent="    ")
 
 
-def render_detail(patterns: list[str], fmt: str, width: int = 80) -> str:
+def render_detail(patterns: list[str], fmt: str, width: int = 80, selected=None) -> str:
     """The matching rules in full: description, remediation, steps, modes, FAIL/PASS examples."""
     from .rule_examples import EXAMPLES
 
-    rules = matching(patterns)
+    rules = matching(patterns, selected)
     for r in rules:
         r["examples"] = EXAMPLES.get(r["id"], {})
     if fmt == "json":
