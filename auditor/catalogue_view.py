@@ -1,20 +1,25 @@
-"""`iam-auditor rules`: the rule catalogue as a table, JSON or Markdown."""
+"""`iam-auditor rules`: the rule catalogue as a table, JSON or Markdown; `rules ID` in full."""
 from __future__ import annotations
 
 import json
+import textwrap
+from fnmatch import fnmatchcase
 
 from .engine import load_rules
+from .errors import UsageError
 
 
-def rule_dicts() -> list[dict]:
+def rule_dicts(selected=None) -> list[dict]:
+    """Every rule (or those `selected(rule_id)` keeps), as the JSON catalogue lists them."""
     return [{"id": r.meta.id, "name": r.meta.name, "title": r.meta.title,
              "severity": r.meta.severity, "steps": list(r.meta.steps),
              "modes": sorted(r.checks), "description": r.meta.description,
-             "remediation": r.meta.remediation} for r in load_rules().values()]
+             "remediation": r.meta.remediation} for r in load_rules().values()
+            if selected is None or selected(r.meta.id)]
 
 
-def render_rules(fmt: str) -> str:
-    rules = rule_dicts()
+def render_rules(fmt: str, selected=None) -> str:
+    rules = rule_dicts(selected)
     if fmt == "json":
         return json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
@@ -36,3 +41,65 @@ def render_rules(fmt: str) -> str:
     rows = [[r["id"], r["name"], r["severity"], ",".join(map(str, r["steps"])),
              ",".join(r["modes"]), r["title"]] for r in rules]
     return tabulate(rows, headers=["id", "name", "severity", "step", "modes", "title"]) + "\n"
+
+
+def matching(patterns: list[str], selected=None) -> list[dict]:
+    """The rules whose IDs match `patterns` (globs, any case) and that `selected` keeps; a
+    pattern matching none is a usage error."""
+    rules = rule_dicts(selected)
+    chosen = []
+    for pattern in patterns:
+        found = [r for r in rules if fnmatchcase(r["id"], pattern.strip().upper())]
+        if not found:
+            raise UsageError(f"rules {pattern}: no such rule (`iam-auditor rules` lists them)")
+        chosen += [r for r in found if r not in chosen]
+    return chosen
+
+
+def _example_text(example, width: int) -> list[str]:
+    if isinstance(example, (dict, list)):
+        return ["    " + line for line in json.dumps(example, indent=2).splitlines()]
+    return textwrap.wrap(str(example), width, initial_indent="    ", subsequent_indent="    ")
+
+
+def render_detail(patterns: list[str], fmt: str, width: int = 80, selected=None) -> str:
+    """The matching rules in full: description, remediation, steps, modes, FAIL/PASS examples."""
+    from .rule_examples import EXAMPLES
+
+    rules = matching(patterns, selected)
+    for r in rules:
+        r["examples"] = EXAMPLES.get(r["id"], {})
+    if fmt == "json":
+        return json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return _markdown_detail(rules)
+    width = max(width, 40)
+    out = []
+    for r in rules:
+        out += [f"{r['id']}  {r['name']}", f"{r['title']}", ""]
+        facts = [("severity", r["severity"]), ("step", ", ".join(map(str, r["steps"]))),
+                 ("runs in", ", ".join(r["modes"]))]
+        out += [f"  {name}: {value}" for name, value in facts] + [""]
+        for label, text in (("Checks", r["description"]), ("Fix", r["remediation"])):
+            out += [f"{label}:"] + textwrap.wrap(text, width, initial_indent="  ",
+                                                 subsequent_indent="  ") + [""]
+        for status in ("FAIL", "PASS"):
+            if status in r["examples"]:
+                out += [f"Example that gives {status}:"]
+                out += _example_text(r["examples"][status], width) + [""]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _markdown_detail(rules: list[dict]) -> str:
+    lines = []
+    for r in rules:
+        lines += [f"## {r['id']} {r['name']}", "", f"**{r['title']}.** {r['description']}", "",
+                  f"Default severity {r['severity']}; set-up guide step "
+                  f"{', '.join(map(str, r['steps']))}; runs in {', '.join(r['modes'])}.", "",
+                  f"Remediation: {r['remediation']}", ""]
+        for status, example in r["examples"].items():
+            lines.append(f"Example that gives {status}:")
+            lines += ["", "```json", json.dumps(example, indent=2), "```", ""] \
+                if isinstance(example, (dict, list)) else ["", f"> {example}", ""]
+    return "\n".join(lines)

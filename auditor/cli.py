@@ -2,95 +2,11 @@
 commands that need them, so `--help`, `--version` and `rules --format json` start fast."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-from . import __version__
+from .cli_parser import build_parser
 from .errors import UsageError
-
-FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
-OUTPUT_FORMATS = ("table", "json", "jsonl", "sarif", "ocsf", "markdown")
-RULES_FORMATS = ("table", "json", "markdown")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one clear line, exit 2 (argparse prints usage too)
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def _common(parser: argparse.ArgumentParser, formats=OUTPUT_FORMATS, *, many_aws_profiles=False) -> None:
-    parser.add_argument("--format", choices=formats, help="output format (default: table on a "
-                        "terminal, json otherwise)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically)")
-    parser.add_argument("--fail-on", choices=FAIL_ON, default="low",
-                        help="lowest severity of an unsuppressed FAIL that makes the exit code 1 "
-                             "(default: low)")
-    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                        help="override a rule's severity, e.g. --severity TRUST-005=medium")
-    if many_aws_profiles:
-        parser.add_argument("--aws-profile", action="append", metavar="NAME",
-                            help="AWS named profile of an account to read (repeatable)")
-    else:
-        parser.add_argument("--aws-profile", metavar="NAME", help="AWS named profile for reading IAM")
-    parser.add_argument("--region", metavar="REGION", help="AWS region for API calls")
-    parser.add_argument("--status", action="append", choices=("PASS", "FAIL", "ERROR", "SKIP"),
-                        type=str.upper, metavar="STATUS",
-                        help="emit only results with this status (repeatable); the summary and "
-                             "exit code still count every result")
-    parser.add_argument("--baseline", metavar="PREVIOUS.json",
-                        help="a previous JSON report: mark results new or unchanged and list the "
-                             "resolved failures")
-    parser.add_argument("--fail-on-new-only", action="store_true",
-                        help="with --baseline: only new failures make the exit code 1")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress or notes on stderr")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="iam-auditor", description="Audit the IAM role a SaaS product assumes "
-                     "on behalf of an IAM user to read AWS Secrets Manager.")
-    parser.add_argument("--version", action="version", version=f"iam-auditor {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    lint = commands.add_parser("lint", help="check IAM policy documents offline (.json/.yaml files "
-                               "or directories of them)")
-    lint.add_argument("paths", nargs="+", metavar="PATH")
-    lint.add_argument("--min-external-id-length", type=int, default=16, metavar="N",
-                      help="TRUST-004: shortest acceptable external ID (default: 16)")
-    _common(lint)
-
-    scan = commands.add_parser("scan", help="audit every profile of a configuration against AWS")
-    scan.add_argument("-c", "--config", required=True, metavar="CONFIG")
-    scan.add_argument("--profile-name", action="append", metavar="NAME",
-                      help="only this profile (repeatable)")
-    scan.add_argument("--snapshot", metavar="FILE",
-                      help="evaluate a snapshot written by `collect` instead of calling AWS")
-    _common(scan)
-
-    collect = commands.add_parser("collect", help="save the live state a scan would read")
-    collect.add_argument("-c", "--config", required=True, metavar="CONFIG")
-    collect.add_argument("--profile-name", action="append", metavar="NAME")
-    collect.add_argument("-o", "--output", required=True, metavar="SNAPSHOT.json")
-    collect.add_argument("--aws-profile", metavar="NAME")
-    collect.add_argument("--region", metavar="REGION")
-    collect.add_argument("-q", "--quiet", action="store_true")
-
-    demo = commands.add_parser("demo", help="a full scan of a built-in sample account (moto, no "
-                               "AWS needed)")
-    _common(demo)
-
-    discover = commands.add_parser("discover", help="find and audit every role assumed on behalf "
-                                   "of a user in one or more accounts (bulk reads)")
-    discover.add_argument("--accounts", metavar="FILE",
-                          help="YAML list of accounts: {account, aws_profile | role_arn}")
-    discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
-                          help="accounts read at once (default: 4)")
-    _common(discover, many_aws_profiles=True)
-
-    rules = commands.add_parser("rules", help="list the rule catalogue")
-    rules.add_argument("--format", choices=RULES_FORMATS, default="table")
-    rules.add_argument("-o", "--output", metavar="FILE")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +15,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
+        from .calllog import configure
+
+        configure(getattr(args, "verbose", False), getattr(args, "debug", False))
         _read_baseline_early(args)
+        _plan_outputs_early(args)
         handler = {"lint": _cmd_lint, "rules": _cmd_rules, "scan": _cmd_scan,
                    "collect": _cmd_collect, "demo": _cmd_demo,
                    "discover": _cmd_discover}[args.command]
@@ -131,10 +51,20 @@ def _severity_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def _default_format(args) -> str:
-    if args.format:
-        return args.format
-    return "table" if args.output is None and sys.stdout.isatty() else "json"
+def _rule_selection(args, settings=None) -> dict:
+    """Settings fields from --rule / --skip-rule (on top of the configuration's); a pattern
+    that matches no rule is a usage error."""
+    from .engine import load_rules
+    from .settings import unmatched_patterns
+
+    rules = tuple(p.strip().upper() for p in args.rule)
+    skips = tuple(p.strip().upper() for p in args.skip_rule)
+    for option, pattern in [("--rule", p) for p in unmatched_patterns(rules, load_rules())] + \
+            [("--skip-rule", p) for p in unmatched_patterns(skips, load_rules())]:
+        raise UsageError(f"{option} {pattern}: matches no rule ID (`iam-auditor rules` lists them)")
+    base_rules = settings.rules if settings is not None else ()
+    base_skips = settings.skip_rules if settings is not None else ()
+    return {"rules": rules or base_rules, "skip_rules": tuple(dict.fromkeys(base_skips + skips))}
 
 
 def emit(text: str, output: str | None) -> None:
@@ -147,8 +77,25 @@ def emit(text: str, output: str | None) -> None:
     write_atomically(output, text)
 
 
+def _color(args) -> bool:
+    return (sys.stdout.isatty() and not getattr(args, "no_color", False)
+            and not os.environ.get("NO_COLOR"))
+
+
+def _plan_outputs_early(args) -> None:
+    """Where the reports go, decided before any API call (a bad -o is exit 2 up front)."""
+    if args.command in ("collect", "rules"):
+        return
+    from .report_targets import plan
+
+    args.targets = plan(args.output, args.format, stdout_is_terminal=sys.stdout.isatty())
+
+
 def finish(report, args) -> int:
+    import shutil
+
     from .report import exit_code
+    from .report_targets import write
     from .reports import render
 
     if getattr(args, "baseline_results", None) is not None:
@@ -157,11 +104,27 @@ def finish(report, args) -> int:
         report.extra["resolved"] = compare(report.results, args.baseline_results)
     if getattr(args, "status", None):
         report.statuses = frozenset(args.status)
-    fmt = _default_format(args)
-    color = fmt == "table" and args.output is None and sys.stdout.isatty() \
-        and "NO_COLOR" not in os.environ
-    emit(render(report, fmt, color=color), args.output)
-    return exit_code(report.results, args.fail_on, new_only=args.fail_on_new_only)
+    report.fail_on = args.fail_on
+    width = shutil.get_terminal_size((100, 24)).columns
+
+    def rendered(fmt: str, to_stdout: bool) -> str:
+        return render(report, fmt, color=to_stdout and _color(args),
+                      width=width if to_stdout else None, show_all=args.show_all)
+
+    import logging
+
+    from .output import write_atomically
+
+    log = logging.getLogger("iam_auditor.run")
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%d results (%s); fail-on %s; reports: %s", len(report.results),
+                  ", ".join(f"{k} {v}" for k, v in report.summary().items() if isinstance(v, int)),
+                  args.fail_on, ", ".join(f"{t.fmt} -> {t.path or 'stdout'}" for t in args.targets))
+    errors = write(args.targets, rendered, write_atomically)
+    for error in errors:
+        print(f"iam-auditor: error: {error}", file=sys.stderr)
+    code = exit_code(report.results, args.fail_on, new_only=args.fail_on_new_only)
+    return code if not errors else max(code, 2)
 
 
 def _read_baseline_early(args) -> None:
@@ -182,7 +145,8 @@ def _cmd_lint(args) -> int:
     if args.min_external_id_length < 1:
         raise UsageError("--min-external-id-length must be a positive number")
     settings = Settings(min_external_id_length=args.min_external_id_length,
-                        severity_overrides=_severity_overrides(args.severity))
+                        severity_overrides=_severity_overrides(args.severity),
+                        **_rule_selection(args))
     files = discover(args.paths)
     if not files:
         raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(args.paths))
@@ -191,22 +155,43 @@ def _cmd_lint(args) -> int:
 
 
 def _cmd_rules(args) -> int:
-    from .catalogue_view import render_rules
+    import shutil
 
-    emit(render_rules(args.format), args.output)
+    from .catalogue_view import render_detail, render_rules
+    from .settings import Settings
+
+    selection = Settings(**_rule_selection(args))
+    if args.ids:
+        width = shutil.get_terminal_size((100, 24)).columns if args.output is None else 100
+        text = render_detail(args.ids, args.format, width, selection.selects)
+    else:
+        text = render_rules(args.format, selection.selects)
+    emit(text, args.output)
     return 0
 
 
 def _load_config(args):
     from .config import load_config, select_profiles
 
-    config = load_config(args.config)
-    if getattr(args, "severity", None):
-        from dataclasses import replace
+    from dataclasses import replace
 
+    config = load_config(args.config)
+    if hasattr(args, "rule"):       # collect runs no rule
         overrides = {**config.settings.severity_overrides, **_severity_overrides(args.severity)}
-        config = replace(config, settings=replace(config.settings, severity_overrides=overrides))
+        config = replace(config, settings=replace(config.settings, severity_overrides=overrides,
+                                                  **_rule_selection(args, config.settings)))
     return config, select_profiles(config, args.profile_name)
+
+
+def _require_credentials(profiles, args) -> None:
+    """No credentials (or a missing AWS profile) is one line and exit 2, before any call."""
+    from .credentials import require
+
+    wanted = set()
+    for p in profiles:
+        role_profile = p.aws_profile or args.aws_profile
+        wanted |= {role_profile, p.user_aws_profile or role_profile}
+    require(wanted)
 
 
 def _progress(args):
@@ -224,6 +209,7 @@ def _cmd_scan(args) -> int:
     else:
         from .collectors import collect
 
+        _require_credentials(profiles, args)
         snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
                            progress=_progress(args))
     report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
@@ -250,6 +236,7 @@ def _cmd_collect(args) -> int:
     from .output import write_atomically
 
     config, profiles = _load_config(args)
+    _require_credentials(profiles, args)
     snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
                        progress=_progress(args))
     write_atomically(args.output, snapshot.to_json(), mode=0o600)
@@ -261,7 +248,8 @@ def _cmd_collect(args) -> int:
 def _cmd_demo(args) -> int:
     from .demo import run_demo
 
-    return finish(run_demo(severity_overrides=_severity_overrides(args.severity)), args)
+    return finish(run_demo(severity_overrides=_severity_overrides(args.severity),
+                           **_rule_selection(args)), args)
 
 
 def _cmd_discover(args) -> int:
@@ -275,41 +263,12 @@ def _cmd_discover(args) -> int:
     specs += [AccountSpec(name, aws_profile=name) for name in args.aws_profile or ()]
     if not specs:
         specs = [AccountSpec("default")]  # boto3's usual credential chain
-    settings = Settings(severity_overrides=_severity_overrides(args.severity))
-    with _progress_bar(args) as bar:
+    settings = Settings(severity_overrides=_severity_overrides(args.severity),
+                        **_rule_selection(args))
+    from .progress import ProgressBar
+
+    with ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
         results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
                                   progress=bar)
     return finish(Report("discover", results, extra={"api_calls": calls,
                                                       "accounts": [s.label for s in specs]}), args)
-
-
-class _Bar:
-    """A tqdm bar on stderr whose total grows as accounts reveal their pairs."""
-
-    def __init__(self, bar):
-        self.bar = bar
-
-    def total_add(self, n: int) -> None:
-        self.bar.total = (self.bar.total or 0) + n
-        self.bar.refresh()
-
-    def update(self, n: int = 1) -> None:
-        self.bar.update(n)
-
-
-class _progress_bar:
-    def __init__(self, args):
-        self.enabled = not args.quiet and sys.stderr.isatty()
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from tqdm import tqdm
-
-        self.tqdm = tqdm(total=0, desc="evaluating", unit="pair", file=sys.stderr, leave=False)
-        return _Bar(self.tqdm)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.tqdm.close()
-        return False

@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from . import __version__, readonly
+from . import __version__, calllog, readonly
 from .report import utc_now
 from .snapshot import (ACCESS_DENIED, NETWORK, NO_SUCH_ENTITY, OTHER, THROTTLED, AccessKey,
                        CallError, NamedPolicy, RoleState, Snapshot, UserState, entity_key)
@@ -54,6 +54,7 @@ class Clients:
                 if session is None:
                     session = new_session(profile_name=aws_profile, region_name=self.region or None)
                 readonly.install(session)
+                calllog.install(session.events)     # -v / --debug
                 session.events.register("before-call.*.*", self._count, unique_id="iam-auditor-count")
                 # The user agent names the auditor, so its calls can be told apart in CloudTrail.
                 config = Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},

@@ -33,7 +33,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _TOP_KEYS = ("version", "settings", "profiles", "waivers")
 _SETTINGS_INT_KEYS = ("access_key_max_age_days", "max_session_limit", "min_external_id_length")
-_SETTINGS_KEYS = _SETTINGS_INT_KEYS + ("severity",)
+_SETTINGS_KEYS = _SETTINGS_INT_KEYS + ("new_key_grace_days", "rules", "skip_rules", "severity")
 _PROFILE_REQUIRED = ("name", "auth_type", "region", "user", "role_arn", "external_id",
                      "sts_duration")
 _PROFILE_OPTIONAL = ("access_key_id", "secret_access_key", "secrets", "aws_profile",
@@ -340,9 +340,29 @@ class _Validator:
         for key in _SETTINGS_INT_KEYS:
             if key in raw:
                 values[key] = self.integer(raw[key], key, where, check_positive=True)
+        if "new_key_grace_days" in raw:   # 0 turns the grace off
+            grace = self.integer(raw["new_key_grace_days"], "new_key_grace_days", where,
+                                 check_positive=False)
+            if grace < 0:
+                raise self.fail(where, f"key 'new_key_grace_days' must be 0 or more (got {grace})")
+            values["new_key_grace_days"] = grace
+        for key in ("rules", "skip_rules"):
+            if key in raw:
+                values[key] = self.rule_patterns(raw[key], key, where)
         if "severity" in raw:
             values["severity_overrides"] = self.severity(raw["severity"], where)
         return Settings(**values)
+
+    def rule_patterns(self, raw: Any, key: str, where: str) -> tuple[str, ...]:
+        """Globs on rule IDs (`KEY-*`); one that matches no rule is a typo, not a no-op."""
+        from .settings import unmatched_patterns
+
+        patterns = tuple(p.strip().upper() for p in self.string_list(raw, key, where))
+        unmatched = unmatched_patterns(patterns, _known_rule_ids())
+        if unmatched:
+            raise self.fail(where, f"key {key!r}: {unmatched[0]!r} matches no rule ID "
+                                   "(`iam-auditor rules` lists them)")
+        return patterns
 
     def severity(self, raw: Any, where: str) -> dict[str, str]:
         if raw is None:
@@ -357,6 +377,10 @@ class _Validator:
                                        "(like TRUST-005)")
             rule_id = rule.strip().upper()
             key = f"severity.{rule_id}"
+            if rule_id not in _known_rule_ids():
+                hint = _did_you_mean(rule_id, _known_rule_ids())
+                raise self.fail(where, f"key {key!r}: unknown rule ID {rule_id!r}{hint} "
+                                       "(`iam-auditor rules` lists them)")
             if rule_id in overrides:
                 raise self.fail(where, f"key {key!r} is given twice")
             text = self.string(level, key, where)
@@ -615,6 +639,12 @@ def _describe(value: Any, *, sensitive: bool = False) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return f"a {type(value).__name__}"
+
+
+def _known_rule_ids() -> tuple[str, ...]:
+    from .engine import load_rules  # the registry is only needed when a setting names a rule
+
+    return tuple(load_rules())
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -112,7 +112,7 @@ def _isolated_environment():
         os.environ.update(saved)
 
 
-def run_demo(severity_overrides=None):
+def run_demo(severity_overrides=None, rules=(), skip_rules=()):
     import boto3
 
     try:
@@ -136,11 +136,12 @@ def run_demo(severity_overrides=None):
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(DEMO_CONFIG)
             config = load_config(path, environ={**os.environ, **values})
-        if severity_overrides:
+        if severity_overrides or rules or skip_rules:
             from dataclasses import replace
 
             config = replace(config, settings=replace(config.settings, severity_overrides={
-                **config.settings.severity_overrides, **severity_overrides}))
+                **config.settings.severity_overrides, **(severity_overrides or {})},
+                rules=tuple(rules), skip_rules=tuple(skip_rules)))
         snapshot = collect(config.profiles, REGION)
         report = scan_report(config, snapshot, mode="scan")
     report.extra["demo"] = True

@@ -484,13 +484,42 @@ def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *
     from .actions import catalogue
     from .collectors import _open_sessions
 
+    unusable = _unusable_accounts(specs)
+    readable = [s for s in specs if s not in unusable]
     clients = Clients(region)
-    _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn} |
-                   ({None} if any(s.role_arn for s in specs) else set()),
-                   services=("iam",) if not any(s.role_arn for s in specs) else ("iam", "sts"))
+    _open_sessions(clients, {s.aws_profile for s in readable if not s.role_arn} |
+                   ({None} if any(s.role_arn for s in readable) else set()),
+                   services=("iam",) if not any(s.role_arn for s in readable) else ("iam", "sts"))
     catalogue().prefetch()       # the LP rules need it; it loads while the account downloads
     region = region or "us-east-1"
+
+    def one(spec: AccountSpec) -> list[Result]:
+        if spec in unusable:
+            account = spec.role_arn.split(":")[4] if spec.role_arn else None
+            return [account_error(spec.label, account,
+                                  f"account {spec.label} could not be read: {unusable[spec]}")]
+        return discover_account(spec, clients, region, settings, progress)
+
     with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
-        per_account = list(pool.map(
-            lambda spec: discover_account(spec, clients, region, settings, progress), specs))
+        per_account = list(pool.map(one, specs))
     return [r for results in per_account for r in results], clients.calls
+
+
+def _unusable_accounts(specs: list[AccountSpec]) -> dict[AccountSpec, str]:
+    """Accounts whose AWS profile does not exist or gives no credentials (a role_arn account
+    needs the default chain's): each becomes a DISCOVER-001 ERROR and the others are read. When
+    no account is usable at all, that is one line and exit 2 before any call."""
+    from .credentials import problem
+    from .errors import UsageError
+
+    checked: dict[str | None, str | None] = {}
+    unusable = {}
+    for spec in specs:
+        aws_profile = None if spec.role_arn else spec.aws_profile
+        if aws_profile not in checked:
+            checked[aws_profile] = problem(aws_profile)
+        if checked[aws_profile]:
+            unusable[spec] = checked[aws_profile]
+    if unusable and len(unusable) == len(specs):
+        raise UsageError(next(iter(unusable.values())))
+    return unusable

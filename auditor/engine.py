@@ -204,8 +204,11 @@ class Engine:
 
     def run(self, target: Target, settings: Any = None) -> list[Result]:
         results: list[Result] = []
+        selects = getattr(settings, "selects", None)   # --rule / --skip-rule
         for registered in self.rules:
             meta = registered.meta
+            if selects is not None and not selects(meta.id):
+                continue
             findings: list[Finding] = []
             try:
                 # Collected one by one: findings made before a failure are kept.

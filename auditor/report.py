@@ -23,6 +23,7 @@ class Report:
     generated_at: str = field(default_factory=utc_now)
     extra: dict[str, Any] = field(default_factory=dict)   # mode-specific top-level fields
     statuses: frozenset[str] | None = None                # --status: which results are emitted
+    fail_on: str = "low"                                   # --fail-on: the go-live threshold
 
     @property
     def shown(self) -> list[Result]:
@@ -55,14 +56,17 @@ class Report:
                 "results": [r.to_dict() for r in self.shown]}
 
 
+def failing(result: Result, fail_on: str) -> bool:
+    """An unsuppressed FAIL at or above `fail_on`: what makes the exit code 1 and what the
+    go-live verdicts (markdown, HTML) count as blocking, so they never disagree."""
+    return (fail_on != "none" and result.status == FAIL and result.suppressed is None
+            and SEVERITY_RANK.get(result.severity, 0) >= SEVERITY_RANK[fail_on])
+
+
 def exit_code(results: Sequence[Result], fail_on: str, *, new_only: bool = False) -> int:
     """0 clean, 1 an unsuppressed FAIL at or above `fail_on` (only new ones with `new_only`),
     3 otherwise incomplete (ERROR)."""
-    threshold = None if fail_on == "none" else SEVERITY_RANK[fail_on]
-    if threshold is not None and any(
-            r.status == FAIL and r.suppressed is None and SEVERITY_RANK[r.severity] >= threshold
-            and (not new_only or r.baseline == "new")
-            for r in results):
+    if any(failing(r, fail_on) and (not new_only or r.baseline == "new") for r in results):
         return EXIT_FAIL
     if any(r.status == ERROR for r in results):
         return EXIT_INCOMPLETE

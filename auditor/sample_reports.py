@@ -18,7 +18,9 @@ from . import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FORMATS = {"table": "demo.txt", "json": "demo.json", "jsonl": "demo.jsonl",
-                "sarif": "demo.sarif", "ocsf": "demo.ocsf.json", "markdown": "demo.md"}
+                "sarif": "demo.sarif", "ocsf": "demo.ocsf.json", "markdown": "demo.md",
+                "html": "demo.html"}
+TABLE_WIDTH = 80      # the table as a new user's 80-column terminal shows it
 LINT_FORMATS = {"json": "lint-examples.json", "sarif": "lint-examples.sarif",
                 "markdown": "lint-examples.md"}
 
@@ -48,7 +50,7 @@ def render_all() -> dict[str, str]:
     files = {DEMO_CONFIG_PATH: DEMO_CONFIG, "docs/rules.md": render_rules("markdown")}
     demo = run_demo()
     for fmt, name in DEMO_FORMATS.items():
-        files[f"sample_reports/{name}"] = render(demo, fmt)
+        files[f"sample_reports/{name}"] = render(demo, fmt, width=TABLE_WIDTH)
     lint = Report("lint", lint_paths(["examples"]))
     for fmt, name in LINT_FORMATS.items():
         files[f"sample_reports/{name}"] = render(lint, fmt)

@@ -13,7 +13,9 @@ META = RuleMeta(
     severity="low", steps=(3,),
     description="The user should have exactly one active access key, the one the product uses. "
                 "FAIL when the user has more than one active key, and for each active key that "
-                "was never used or not used within access_key_max_age_days (default 90). A user "
+                "was never used or not used within access_key_max_age_days (default 90). A key "
+                "created within new_key_grace_days (default 7) and not used yet is a PASS with a "
+                "note: before go-live the product has not used it yet. A user "
                 "with no active key gives SKIP; keys that could not be listed, or whose last use "
                 "could not be read (iam:GetAccessKeyLastUsed), give ERROR.",
     remediation="Deactivate and delete every access key the product does not use.",
@@ -23,7 +25,9 @@ META = RuleMeta(
 
 @rule(META, SCAN)
 def check(view, settings):
-    max_age = (settings or view.settings).access_key_max_age_days
+    settings = settings or view.settings
+    max_age = settings.access_key_max_age_days
+    grace = getattr(settings, "new_key_grace_days", 0)
     active = active_keys(view)
     ids = [k.access_key_id for k in active]
     problems = 0
@@ -43,8 +47,18 @@ def check(view, settings):
     for key in active:
         where = key_location(key.access_key_id)
         if key.last_used is None:
-            problems += 1
             created = parse_time(key.created)
+            if created is not None and current - created <= timedelta(days=grace):
+                problems += 1     # reported here, as a PASS with its note
+                age = (current - created).days
+                yield passed(f"active access key {key.access_key_id} was created on {day(created)}"
+                             f" ({age} day{'s' if age != 1 else ''} ago) and has not been used "
+                             f"yet: expected before go-live (new_key_grace_days: {grace})",
+                             location=where,
+                             evidence={"access_key_id": key.access_key_id, "created": key.created,
+                                       "last_used": None, "grace_days": grace})
+                continue
+            problems += 1
             since = f" (created on {day(created)})" if created else ""
             yield failed(f"active access key {key.access_key_id} has never been used{since}",
                          location=where,

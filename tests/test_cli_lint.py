@@ -86,7 +86,7 @@ def test_unwritable_output_keeps_previous_report(tmp_path):
 def test_table_format_and_status_filter():
     proc = run_cli("lint", "examples", "--format", "table")
     assert "TRUST-001" in proc.stdout and "\033[" not in proc.stdout  # no colour off a terminal
-    assert "not shown" in proc.stdout
+    assert "not listed (--all lists PASS and SKIP" in proc.stdout
     proc = run_cli("lint", "examples", "--format", "json", "--status", "FAIL")
     report = json.loads(proc.stdout)
     assert {r["status"] for r in report["results"]} == {"FAIL"}

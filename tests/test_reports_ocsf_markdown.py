@@ -264,9 +264,18 @@ def test_markdown_ready_when_everything_passes():
 def test_markdown_ready_when_only_low_fails_remain():
     report = lint_of("trust_if_exists.json", TRUST_003="low")
     assert {r.severity for r in report.results if r.status == "FAIL"} == {"low"}
+    report.fail_on = "medium"       # the verdict follows --fail-on, as the exit code does
     text = markdown.render(report)
-    assert "**✅ Ready to go live** (2 low-severity findings to review)" in text
+    assert "**✅ Ready to go live** (2 findings below --fail-on medium to review)" in text
     assert "- [ ] **TRUST-003** (low)" in text and "- [ ] **TRUST-005** (low)" in text
+
+
+def test_markdown_verdict_and_exit_code_agree_on_low_findings():
+    from auditor.report import EXIT_FAIL, exit_code
+
+    report = lint_of("trust_if_exists.json", TRUST_003="low")
+    assert exit_code(report.results, "low") == EXIT_FAIL
+    assert "**❌ Not ready to go live: 2 blocking findings** (2 low)" in markdown.render(report)
 
 
 def test_markdown_error_blocks_readiness():
@@ -282,7 +291,7 @@ def test_markdown_waived_blocking_fails_make_it_ready(demo_report):
     waived = [replace(r, suppressed={"reason": "accepted | risk", "expires": "2027-01-31"})
               if r.status == "FAIL" and r.severity != "low" else r for r in demo_report.results]
     text = markdown.render(Report("scan", waived, demo_report.generated_at))
-    assert "**✅ Ready to go live** (2 low-severity findings to review)" in text
+    assert "**✅ Ready to go live**" in text
     assert "waived: accepted \\| risk (expires 2027-01-31)" in text
 
 
@@ -303,7 +312,8 @@ def test_markdown_footer_has_counts_time_and_version(demo_report):
     from auditor import __version__
 
     tail = markdown.render(demo_report).rstrip().splitlines()[-3:]
-    assert tail[0].startswith("42 results: 32 pass, 9 fail (1 high, 6 medium, 2 low), 0 error")
+    # KEY-002: the demo's key was created moments ago and not used yet: a PASS with a note
+    assert tail[0].startswith("42 results: 34 pass, 7 fail (1 high, 6 medium), 0 error")
     assert tail[-1] == f"_Generated {demo_report.generated_at} by iam-auditor {__version__}._"
 
 

@@ -11,7 +11,7 @@ import json
 _SLOT = "\x00results\x00"
 
 
-def render(report, *, color: bool = False) -> str:
+def render(report, *, color: bool = False, **_options) -> str:
     data = report.to_dict()
     results = data["results"]
     data["results"] = _SLOT

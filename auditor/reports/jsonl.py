@@ -5,9 +5,12 @@ Splunk's JSON sourcetypes index as they come:
 
     @timestamp          when the report was generated (the same for every line of a run)
     ecs.version         "8.11.0"
-    event.kind          "alert" for FAIL, "state" for PASS, ERROR and SKIP
+    event.kind          "alert" for FAIL, "state" for PASS, ERROR and SKIP; with --baseline,
+                        "alert" only for a FAIL that is new since the baseline
     event.category      ["configuration", "iam"]
-    event.type          ["info"] (the value both categories allow)
+    event.type          ["info"]; with --baseline ["creation"] for a new result, ["info"] for
+                        an unchanged one, ["deletion"] for a resolved one (values both
+                        categories allow)
     event.severity      the result's severity as a number:
                             info 1, low 2, medium 3, high 4, critical 5
     event.outcome       "success" for PASS, "failure" for FAIL, "unknown" for ERROR and SKIP
@@ -23,6 +26,11 @@ Splunk's JSON sourcetypes index as they come:
 
 Suppressed (waived) results keep their status and kind; `iam_auditor.suppressed` says so.
 `--status` picks which results are emitted (`Report.shown`); no result gives empty output.
+
+With `--baseline`, each failure of the baseline that no longer fails is one more line after
+the results: `event.kind` "state", `event.type` ["deletion"], `event.outcome` "success", and
+under `iam_auditor` what the baseline said of it plus `baseline: "resolved"` and `now` (PASS,
+or "gone" when nothing reports on it any more).
 """
 from __future__ import annotations
 
@@ -39,15 +47,19 @@ _OUTCOME = {PASS: "success", FAIL: "failure"}
 _ESCAPES = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
+_BASELINE_TYPE = {"new": "creation", "unchanged": "info", "resolved": "deletion"}
+
+
 def event(result, timestamp: str) -> dict:
     """The ECS document of one result."""
+    alert = result.status == FAIL and result.baseline in (None, "new")
     return {
         "@timestamp": timestamp,
         "ecs": {"version": ECS_VERSION},
         "event": {
-            "kind": "alert" if result.status == FAIL else "state",
+            "kind": "alert" if alert else "state",
             "category": ["configuration", "iam"],
-            "type": ["info"],
+            "type": [_BASELINE_TYPE.get(result.baseline, "info")],
             "severity": SEVERITY_NUMBER.get(result.severity, 0),
             "outcome": _OUTCOME.get(result.status, "unknown"),
         },
@@ -60,7 +72,23 @@ def event(result, timestamp: str) -> dict:
     }
 
 
-def render(report, *, color: bool = False) -> str:
-    return "".join(json.dumps(event(result, report.generated_at), ensure_ascii=False,
-                              separators=(",", ":")).translate(_ESCAPES) + "\n"
-                   for result in report.shown)
+def resolved_event(old: dict, timestamp: str) -> dict:
+    """The ECS document of a baseline failure that no longer fails."""
+    return {
+        "@timestamp": timestamp,
+        "ecs": {"version": ECS_VERSION},
+        "event": {"kind": "state", "category": ["configuration", "iam"], "type": ["deletion"],
+                  "severity": SEVERITY_NUMBER.get(old.get("severity"), 0), "outcome": "success"},
+        "rule": {"id": old.get("rule_id"), "ruleset": RULESET},
+        "cloud": {"provider": "aws"},
+        "message": f"resolved since the baseline: {old.get('message')}",
+        "iam_auditor": {**old, "baseline": "resolved"},
+    }
+
+
+def render(report, *, color: bool = False, **_options) -> str:
+    events = [event(result, report.generated_at) for result in report.shown]
+    events += [resolved_event(old, report.generated_at)
+               for old in report.extra.get("resolved") or ()]
+    return "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)
+                   + "\n" for e in events)

@@ -1,8 +1,9 @@
 """`--format markdown`: the pre-go-live checklist, for people signing off a set-up on GitHub.
 
 At the top, a verdict that counts every result (whatever `--status` shows): ready to go live
-only when no unsuppressed FAIL of medium severity or above and no ERROR remains, as the exit
-code of `--fail-on medium` would say. Then one section per profile (in `lint`, per file) with
+only when no ERROR and no unsuppressed FAIL at or above the run's `--fail-on` (default low)
+remains, so the verdict and the exit code never disagree. With `--baseline`, each item says
+whether it is new, and the failures resolved since the baseline are listed. Then one section per profile (in `lint`, per file) with
 the set-up guide's five steps in order; each result is one item under its first step:
 checked when it passed or was waived, unchecked (with the fix) when it failed or could not be
 checked. Results that did not apply are folded into a <details> block.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .. import __version__
+from ..report import failing
 
 STEPS = {
     1: "Create a policy to read secrets",
@@ -21,7 +23,6 @@ STEPS = {
     5: "The product's authentication profile",
 }
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
-BLOCKING = frozenset(("critical", "high", "medium"))
 
 # Text that reads best as code: existing `code`, ARNs, and JSON objects (a policy statement).
 _ARN = re.compile(r"arn:[A-Za-z0-9-]+:[^\s\"',;)]*[^\s\"',;).]")
@@ -100,10 +101,8 @@ def inline(text: str | None) -> str:
     return "".join(out)
 
 
-def _blocking(results) -> list:
-    return [r for r in results
-            if (r.status == "FAIL" and r.suppressed is None and r.severity in BLOCKING)
-            or r.status == "ERROR"]
+def _blocking(results, fail_on: str) -> list:
+    return [r for r in results if failing(r, fail_on) or r.status == "ERROR"]
 
 
 def _severity_counts(results) -> str:
@@ -118,12 +117,12 @@ def _severity_counts(results) -> str:
     return ", ".join(parts)
 
 
-def verdict(results) -> str:
-    blocking = _blocking(results)
+def verdict(results, fail_on: str = "low") -> str:
+    blocking = _blocking(results, fail_on)
     if not blocking:
         minor = [r for r in results if r.status == "FAIL" and r.suppressed is None]
-        note = f" ({len(minor)} low-severity finding{'s' if len(minor) != 1 else ''} to review)" \
-            if minor else ""
+        note = (f" ({len(minor)} finding{'s' if len(minor) != 1 else ''} below --fail-on "
+                f"{fail_on} to review)") if minor else ""
         return f"**✅ Ready to go live**{note}"
     plural = "s" if len(blocking) != 1 else ""
     return (f"**❌ Not ready to go live: {len(blocking)} blocking finding{plural}** "
@@ -154,6 +153,8 @@ def item(result) -> list[str]:
         lines = [f"- [ ] **{rid}** ⚠️ could not be checked — {message}"]
     else:  # SKIP
         lines = [f"- [x] ~~{rid}~~ not applicable — {message}"]
+    if result.baseline == "new" and result.status in ("FAIL", "ERROR"):
+        lines[0] += " _(new since the baseline)_"
     for expired in (result.evidence or {}).get("expired_waivers", ()) if result.status == "FAIL" \
             else ():
         lines.append(f"  - Waiver expired on {expired.get('expired')}, no longer applies: "
@@ -190,7 +191,7 @@ def _step_lines(number: int, title: str, results: list) -> list[str]:
     return lines
 
 
-def _context(results) -> str:
+def _context(results, fail_on: str) -> str:
     first = results[0]
     parts = []
     if first.profile is not None:
@@ -198,7 +199,7 @@ def _context(results) -> str:
             parts.append(f"account `{first.account_id}`")
         if first.region:
             parts.append(f"region `{first.region}`")
-    blocking = _blocking(results)
+    blocking = _blocking(results, fail_on)
     status = "✅ no blocking finding" if not blocking else \
         f"❌ {len(blocking)} blocking ({_severity_counts(blocking)})"
     return " · ".join(parts + [status])
@@ -226,6 +227,17 @@ def _waiver_lines(waivers) -> list[str]:
     return lines + [""]
 
 
+def _resolved_lines(resolved) -> list[str]:
+    if not resolved:
+        return []
+    lines = ["## Resolved since the baseline", ""]
+    for old in resolved:
+        where = old.get("profile") if old.get("profile") is not None else old.get("resource")
+        lines.append(f"- [x] **{old.get('rule_id')}** ({old.get('severity')}) {_code(str(where))} — now "
+                     f"{old.get('now')}: {inline(old.get('message'))}")
+    return lines + [""]
+
+
 def _scope(mode: str, groups) -> str:
     profiles = sum(1 for kind, _, _ in groups if kind == "Profile")
     files = len(groups) - profiles
@@ -235,11 +247,11 @@ def _scope(mode: str, groups) -> str:
     return f"{what} of {' and '.join(counted) or 'nothing'}"
 
 
-def render(report, *, color: bool = False) -> str:
+def render(report, *, color: bool = False, **_options) -> str:
     everything = list(report.results)
     shown = report.shown
     groups = _groups(shown)
-    lines = ["# iam-auditor pre-go-live checklist", "", verdict(everything), "",
+    lines = ["# iam-auditor pre-go-live checklist", "", verdict(everything, report.fail_on), "",
              f"_{_scope(report.mode, groups)}, checked step by step along the set-up guide. A "
              "checked box passed or was waived; an unchecked box needs work before going "
              "live._", ""]
@@ -247,7 +259,7 @@ def render(report, *, color: bool = False) -> str:
         lines += [f"_Showing {len(shown)} of {len(everything)} results (`--status`); the "
                   "verdict counts them all._", ""]
     for kind, name, results in groups:
-        lines += [f"## {kind} `{name}`", "", _context(results), ""]
+        lines += [f"## {kind} `{name}`", "", _context(results, report.fail_on), ""]
         by_step: dict[int, list] = {}
         for r in results:
             by_step.setdefault(r.step if r.step in STEPS else 0, []).append(r)
@@ -255,6 +267,7 @@ def render(report, *, color: bool = False) -> str:
             lines += _step_lines(number, title, by_step.get(number, []))
         if by_step.get(0):
             lines += ["### Other checks", ""] + _step_lines(0, "", by_step[0])[2:]
+    lines += _resolved_lines(report.extra.get("resolved"))
     lines += _waiver_lines(report.extra.get("waivers"))
     lines += ["---", "", f"{_summary(report)}.", "",
               f"_Generated {report.generated_at} by iam-auditor {__version__}._", ""]

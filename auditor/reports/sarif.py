@@ -23,7 +23,9 @@ Locations:
   line of the profile (or of the profile's key the result is about).
 
 Waived results carry `suppressions` (external, accepted, the waiver's reason); with
-`--baseline`, results carry `baselineState` (new / unchanged).
+`--baseline`, results carry `baselineState` (new / unchanged), and each baseline failure that no
+longer fails is one more result with `baselineState` "absent" (level "none", its old message,
+its fingerprint), so a SARIF viewer can close its alert.
 """
 from __future__ import annotations
 
@@ -45,13 +47,14 @@ BASELINE_STATES = ("new", "unchanged", "updated", "absent")
 SRCROOT = "%SRCROOT%"
 
 
-def render(report, *, color: bool = False) -> str:
+def render(report, *, color: bool = False, **_options) -> str:
     return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def to_sarif(report) -> dict:
     findings = [r for r in report.shown if r.status in (FAIL, ERROR)]
-    rules = _rules(report, findings)
+    resolved = [old for old in report.extra.get("resolved") or () if old.get("rule_id")]
+    rules = _rules(report, findings, {old["rule_id"] for old in resolved})
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     sources = SourceFiles()
     driver = {"name": "iam-auditor", "version": __version__, "semanticVersion": __version__}
@@ -67,16 +70,17 @@ def to_sarif(report) -> dict:
             "automationDetails": {"id": f"iam-auditor/{report.mode}/"},
             "invocations": [{"executionSuccessful": True}],
             "columnKind": "utf16CodeUnits",
-            "results": [_result(report, r, index[r.rule_id], sources) for r in findings],
+            "results": [_result(report, r, index[r.rule_id], sources) for r in findings]
+            + [_absent(old, index) for old in resolved if old["rule_id"] in index],
         }],
     }
 
 
 # --- rules -------------------------------------------------------------------------------
 
-def _rules(report, findings) -> list[dict]:
+def _rules(report, findings, also=frozenset()) -> list[dict]:
     registered = load_rules()
-    used = {r.rule_id for r in findings}
+    used = {r.rule_id for r in findings} | set(also)
     worst: dict[str, str] = {}
     for result in findings:
         if result.status == FAIL and SEVERITY_RANK.get(result.severity, -1) > \
@@ -166,6 +170,26 @@ def _result(report, result, rule_index: int, sources: SourceFiles) -> dict:
                            "profile": result.profile, "evidence": data["evidence"],
                            "location": data["location"]}
     return sarif
+
+
+def _absent(old: dict, index: dict) -> dict:
+    """A failure of the baseline that no longer fails."""
+    resource = str(old.get("resource") or "")
+    return {
+        "ruleId": old["rule_id"],
+        "ruleIndex": index[old["rule_id"]],
+        "level": "none",
+        "kind": "pass",
+        "baselineState": "absent",
+        "message": {"text": f"Resolved since the baseline: {old.get('message')}"},
+        "locations": [{"logicalLocations": [{"name": _resource_name(resource),
+                                             "fullyQualifiedName": resource,
+                                             "kind": "resource"}]}],
+        "partialFingerprints": {FINGERPRINT_KEY: str(old.get("fingerprint"))},
+        "properties": {"status": "RESOLVED", "now": old.get("now"),
+                       "severity": old.get("severity"), "profile": old.get("profile"),
+                       "location": old.get("location")},
+    }
 
 
 def _location(report, result, sources: SourceFiles) -> dict:

@@ -90,3 +90,28 @@ def test_last_used_denied_is_an_error_but_key_count_still_checked():
 
 def test_missing_user_skips():
     assert run(RULE, view(user=missing_user()))[0].status == "SKIP"
+
+
+def test_new_unused_key_within_grace_passes_with_a_note():
+    [result] = check(key(created="2024-12-28T09:00:00Z", last_used=None))
+    assert result.status == "PASS"
+    assert "has not been used yet" in result.message and "new_key_grace_days: 7" in result.message
+    assert result.evidence["grace_days"] == 7
+
+
+def test_unused_key_past_grace_fails():
+    [result] = check(key(created="2024-12-20T09:00:00Z", last_used=None))
+    assert (result.status, result.severity) == ("FAIL", "low")
+    assert "never been used" in result.message
+
+
+def test_grace_zero_turns_it_off():
+    [result] = check(key(created="2024-12-31T23:00:00Z", last_used=None),
+                     settings=Settings(new_key_grace_days=0))
+    assert result.status == "FAIL"
+
+
+def test_grace_does_not_hide_a_second_active_key():
+    results = check(key(KEY_ID, created="2024-12-30T09:00:00Z", last_used=None),
+                    key(OTHER_KEY_ID, last_used=RECENT))
+    assert sorted(statuses(results)) == [("FAIL", "low"), ("PASS", "low")]
