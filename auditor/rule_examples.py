@@ -88,4 +88,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
                             "Statement": [{"Effect": "Permit", "Action": "sts:AssumeRole",
                                            "Resource": "*"}]},
                    "PASS": _policy({**_READ, "Resource": SECRET})},
+    "POLICY-002": {"FAIL": _policy({"Effect": "Allow", "Action": "secretsmanagr:GetSecretValue",
+                                    "Resource": SECRET}),
+                   "PASS": _policy({**_READ, "Resource": SECRET})},
 }
