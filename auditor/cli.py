@@ -232,17 +232,9 @@ def _cmd_scan(args) -> int:
 
 
 def _read_snapshot(path: str):
-    import json
+    from .snapshot import read_snapshot
 
-    from .snapshot import snapshot_from_dict
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return snapshot_from_dict(json.load(handle))
-    except OSError as error:
-        raise UsageError(f"--snapshot {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise UsageError(f"--snapshot {path}: {error}") from None
+    return read_snapshot(path)
 
 
 def _cmd_collect(args) -> int:
