@@ -94,25 +94,56 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .scrub import guarded_streams
+
+    with guarded_streams():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
+    from .lines import printable
+
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 2
+        _check_outputs(args)
         _read_baseline_early(args)
         handler = {"lint": _cmd_lint, "rules": _cmd_rules, "scan": _cmd_scan,
                    "collect": _cmd_collect, "demo": _cmd_demo,
                    "discover": _cmd_discover}[args.command]
         return handler(args)
     except UsageError as error:
-        print(f"iam-auditor: error: {error}" if not str(error).startswith("iam-auditor")
-              else f"{error}", file=sys.stderr)
+        message = printable(str(error))
+        _say(message if message.startswith("iam-auditor") else f"iam-auditor: error: {message}")
         return 2
     except KeyboardInterrupt:
-        print("iam-auditor: interrupted", file=sys.stderr)
+        _say("iam-auditor: interrupted")
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that cannot be written to is no reason for a traceback."""
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _check_outputs(args) -> None:
+    """-o targets are checked before anything is read or called: a missing directory or an
+    input file named as the output is an exit-2 error, not a lost or destroyed file."""
+    output = getattr(args, "output", None)
+    if not output:
+        return
+    from .output import check_targets
+
+    protected = [getattr(args, name, None) for name in ("config", "snapshot", "baseline", "accounts")]
+    protected += [p for p in getattr(args, "paths", None) or () if os.path.isfile(p)]
+    check_targets([output], protected)
 
 
 def _severity_overrides(pairs: list[str]) -> dict[str, str]:
@@ -138,13 +169,12 @@ def _default_format(args) -> str:
 
 
 def emit(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from .output import write_atomically
+    from .output import write_report, write_stdout
 
-    write_atomically(output, text)
+    if output is None:
+        write_stdout(text)
+    else:
+        write_report(output, text)
 
 
 def finish(report, args) -> int:
@@ -175,7 +205,8 @@ def _read_baseline_early(args) -> None:
 
 
 def _cmd_lint(args) -> int:
-    from .lint import discover, lint_documents, read_document
+    from .lint import lint_documents, read_document, walk
+    from .lines import printable
     from .report import Report
     from .settings import Settings
 
@@ -183,9 +214,13 @@ def _cmd_lint(args) -> int:
         raise UsageError("--min-external-id-length must be a positive number")
     settings = Settings(min_external_id_length=args.min_external_id_length,
                         severity_overrides=_severity_overrides(args.severity))
-    files = discover(args.paths)
+    found = walk(args.paths)
+    if not args.quiet:
+        for note in found.notes:
+            _say(f"iam-auditor: note: {note}")
+    files = found.files
     if not files:
-        raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(args.paths))
+        raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(map(printable, args.paths)))
     results = list(lint_documents((read_document(f) for f in files), settings))
     return finish(Report("lint", results), args)
 
@@ -199,8 +234,10 @@ def _cmd_rules(args) -> int:
 
 def _load_config(args):
     from .config import load_config, select_profiles
+    from .scrub import register
 
     config = load_config(args.config)
+    register(*(value for p in config.profiles for value in (p.external_id, p.secret_access_key)))
     if getattr(args, "severity", None):
         from dataclasses import replace
 
@@ -239,12 +276,12 @@ def _read_snapshot(path: str):
 
 def _cmd_collect(args) -> int:
     from .collectors import collect
-    from .output import write_atomically
+    from .output import write_report
 
     config, profiles = _load_config(args)
     snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
                        progress=_progress(args))
-    write_atomically(args.output, snapshot.to_json(), mode=0o600)
+    write_report(args.output, snapshot.to_json(), mode=0o600)
     if not args.quiet:
         print(f"iam-auditor: wrote {args.output} ({snapshot.api_calls} API calls)", file=sys.stderr)
     return 0

@@ -29,3 +29,12 @@ def printable(text: str) -> str:
 
 def has_unsafe(text: str) -> bool:
     return _UNSAFE.search(text) is not None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """`text` with any lone surrogate replaced by U+FFFD, so that UTF-8 can encode it (the JSON
+    formats escape them before this; the others show the replacement character)."""
+    return _SURROGATE.sub("\ufffd", text)
