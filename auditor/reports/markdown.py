@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .. import __version__
+from ..lines import printable
 
 STEPS = {
     1: "Create a policy to read secrets",
@@ -30,10 +31,13 @@ _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def _code(text: str) -> str:
-    """A code span; one holding backticks is fenced with two and padded with spaces."""
+    """A code span on one line: controls and newlines (a file name may hold them) are shown as
+    escapes, and the fence is one backtick longer than any run of backticks inside."""
+    text = printable(str(text))
     if "`" not in text:
         return f"`{text}`"
-    return f"`` {text} ``"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _escape(text: str) -> str:
@@ -78,7 +82,7 @@ def _json_end(text: str, start: int) -> int | None:
 def inline(text: str | None) -> str:
     """A message or remediation as one line of GitHub Markdown: code stays code, the rest is
     escaped just enough not to turn into emphasis, links, HTML or table cells."""
-    text = " ".join((text or "").split())
+    text = printable(" ".join((text or "").split()))
     out, plain_start, index = [], 0, 0
     while index < len(text):
         char = text[index]
@@ -195,9 +199,9 @@ def _context(results) -> str:
     parts = []
     if first.profile is not None:
         if first.account_id:
-            parts.append(f"account `{first.account_id}`")
+            parts.append(f"account {_code(first.account_id)}")
         if first.region:
-            parts.append(f"region `{first.region}`")
+            parts.append(f"region {_code(first.region)}")
     blocking = _blocking(results)
     status = "✅ no blocking finding" if not blocking else \
         f"❌ {len(blocking)} blocking ({_severity_counts(blocking)})"
@@ -218,7 +222,7 @@ def _waiver_lines(waivers) -> list[str]:
         return []
     lines = ["## Waivers to review", ""]
     for w in notable:
-        scope = ", ".join(f"{key} `{w[key]}`" for key in ("profile", "resource") if w.get(key))
+        scope = ", ".join(f"{key} {_code(w[key])}" for key in ("profile", "resource") if w.get(key))
         what = (f"expired on {w.get('expires')}, no longer applies" if w["state"] == "expired"
                 else "stale: matched no result")
         lines.append(f"- **{w.get('rule')}**" + (f" ({scope})" if scope else "")
@@ -247,7 +251,7 @@ def render(report, *, color: bool = False) -> str:
         lines += [f"_Showing {len(shown)} of {len(everything)} results (`--status`); the "
                   "verdict counts them all._", ""]
     for kind, name, results in groups:
-        lines += [f"## {kind} `{name}`", "", _context(results), ""]
+        lines += [f"## {kind} {_code(name)}", "", _context(results), ""]
         by_step: dict[int, list] = {}
         for r in results:
             by_step.setdefault(r.step if r.step in STEPS else 0, []).append(r)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from ..lines import printable
+
 _COLORS = {"FAIL": "\033[31m", "ERROR": "\033[35m", "PASS": "\033[32m", "SKIP": "\033[2m"}
 _RESET = "\033[0m"
 
@@ -18,7 +20,8 @@ def render(report, *, color: bool = False) -> str:
     for r in shown:
         where = r.profile or r.resource
         status = _status(r.status, color) + (" (waived)" if r.suppressed else "")
-        rows.append([status, r.severity if r.status == "FAIL" else "", r.rule_id, where, r.message])
+        rows.append([status, r.severity if r.status == "FAIL" else "", r.rule_id,
+                     printable(where or ""), printable(r.message or "")])
     table = tabulate(rows, headers=["status", "severity", "rule", "profile / file", "message"],
                      tablefmt="simple", maxcolwidths=[None, None, None, 40, 90])
     s = report.summary()
