@@ -39,17 +39,14 @@ def load_accounts(path: str) -> list[AccountSpec]:
 def _read_yaml(path: str, shown: str):
     import yaml
 
+    from .safejson import JSONInputError, read_text
+
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        text = read_text(path, MAX_BYTES)
     except OSError as error:
         raise UsageError(f"--accounts {shown}: {error.strerror or error}") from None
-    if len(raw) > MAX_BYTES:
-        raise UsageError(f"--accounts {shown}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UsageError(f"--accounts {shown}: not UTF-8 text (byte {error.start})") from None
+    except JSONInputError as error:
+        raise UsageError(f"--accounts {shown}: {error}") from None
     try:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:

@@ -44,17 +44,22 @@ def loads(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
         raise JSONInputError(f"not valid JSON ({error})") from None
 
 
-def load_json_file(path: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
-    """Read and decode `path` strictly; OSError passes through for the caller to word."""
+def read_text(path: str, max_bytes: int = MAX_BYTES) -> str:
+    """A whole input file as text: UTF-8 (a BOM allowed), at most `max_bytes`; JSONInputError
+    otherwise (any reader's one-line error). OSError passes through for the caller to word."""
     with open(path, "rb") as handle:
-        raw = handle.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise JSONInputError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise JSONInputError(f"larger than {max_bytes // (1024 * 1024)} MiB")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise JSONInputError(f"not UTF-8 text (byte {error.start})") from None
-    return loads(text, max_depth=max_depth)
+
+
+def load_json_file(path: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """Read and decode `path` strictly; OSError passes through for the caller to word."""
+    return loads(read_text(path), max_depth=max_depth)
 
 
 def nesting_depth(text: str) -> int:
