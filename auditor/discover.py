@@ -348,6 +348,9 @@ def _assumed_session(clients: Clients, role_arn: str):
     sts = clients.get(None, "sts")
     credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=role_arn,
                         RoleSessionName="iam-auditor-discover")["Credentials"]
+    from .scrub import register
+
+    register(credentials.get("SecretAccessKey"), credentials.get("SessionToken"))
     return new_session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"])
