@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from .masking import mask
 
@@ -110,8 +110,13 @@ def redact_value(value: str, salt: str, *, ignore_case: bool = False) -> str:
               "ci": _digest("scrypt", salt, value.casefold()) if ignore_case else "-",
               "salt": salt, "length": str(facts.length), "format": str(int(facts.format_ok)),
               "digits": str(int(facts.digits_only)), "distinct": str(facts.distinct),
-              "mask": quote(facts.masked if facts.strong else "…", safe="")}
+              "mask": _field(facts.masked if facts.strong else "…")}
     return TOKEN_PREFIX + ";".join(f"{k}={v}" for k, v in fields.items())
+
+
+def _field(text: str) -> str:
+    """A token field's text: `;` (the field separator) and `%` percent-encoded, the rest as is."""
+    return text.replace("%", "%25").replace(";", "%3B")
 
 
 def parse_token(text: str) -> RedactedExternalId:
