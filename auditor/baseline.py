@@ -8,23 +8,44 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from .engine import FAIL, Result
+from .engine import FAIL, STATUSES, Result
 from .errors import UsageError
 
 
+# Fields of a previous report's result that comparing reads, and the JSON types they may have.
+_FIELDS = {"fingerprint": (str,), "status": (str,), "rule_id": (str,), "profile": (str, type(None)),
+           "resource": (str, type(None)), "location": (dict, type(None)),
+           "severity": (str, type(None)), "message": (str, type(None)),
+           "suppressed": (dict, type(None))}
+
+
 def read_baseline(path: str) -> list[dict]:
+    from .safejson import JSONInputError, load_json_file
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = load_json_file(path)
     except OSError as error:
-        raise UsageError(f"--baseline {path}: {error.strerror}") from None
-    except ValueError as error:
+        raise UsageError(f"--baseline {path}: {error.strerror or error}") from None
+    except JSONInputError as error:
         raise UsageError(f"--baseline {path}: not a JSON report ({error})") from None
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list) or not all(
             isinstance(r, dict) and isinstance(r.get("fingerprint"), str) for r in results):
         raise UsageError(f"--baseline {path}: not an iam-auditor JSON report")
+    for index, result in enumerate(results):
+        for key, types in _FIELDS.items():
+            value = result.get(key)
+            if (value is not None or key in ("status", "rule_id")) and (
+                    isinstance(value, bool) or not isinstance(value, types)):
+                raise UsageError(f"--baseline {path}: result #{index + 1}: {key!r} must be "
+                                 f"{' or '.join(_TYPE_NAMES[t] for t in types)}")
+        if result["status"] not in STATUSES:
+            raise UsageError(f"--baseline {path}: result #{index + 1}: 'status' must be one "
+                             f"of {', '.join(STATUSES)}")
     return results
+
+
+_TYPE_NAMES = {str: "a string", dict: "an object", type(None): "null"}
 
 
 def _failing(result: dict) -> bool:

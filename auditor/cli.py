@@ -10,6 +10,15 @@ from .errors import UsageError
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .scrub import guarded_streams
+
+    with guarded_streams():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
+    from .lines import printable
+
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -18,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         from .calllog import configure
 
         configure(getattr(args, "verbose", False), getattr(args, "debug", False))
+        _check_outputs(args)
         _read_baseline_early(args)
         _plan_outputs_early(args)
         handler = {"lint": _cmd_lint, "rules": _cmd_rules, "scan": _cmd_scan,
@@ -25,14 +35,35 @@ def main(argv: list[str] | None = None) -> int:
                    "discover": _cmd_discover}[args.command]
         return handler(args)
     except UsageError as error:
-        print(f"iam-auditor: error: {error}" if not str(error).startswith("iam-auditor")
-              else f"{error}", file=sys.stderr)
+        message = printable(str(error))
+        _say(message if message.startswith("iam-auditor") else f"iam-auditor: error: {message}")
         return 2
     except KeyboardInterrupt:
-        print("iam-auditor: interrupted", file=sys.stderr)
+        _say("iam-auditor: interrupted")
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that cannot be written to is no reason for a traceback."""
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _check_outputs(args) -> None:
+    """-o targets are checked before anything is read or called: a missing directory or an
+    input file named as the output is an exit-2 error, not a lost or destroyed file."""
+    output = getattr(args, "output", None)
+    if not output:
+        return
+    from .output import check_targets
+
+    protected = [getattr(args, name, None) for name in ("config", "snapshot", "baseline", "accounts")]
+    protected += [p for p in getattr(args, "paths", None) or () if os.path.isfile(p)]
+    check_targets(output if isinstance(output, list) else [output], protected)
 
 
 def _severity_overrides(pairs: list[str]) -> dict[str, str]:
@@ -68,13 +99,12 @@ def _rule_selection(args, settings=None) -> dict:
 
 
 def emit(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from .output import write_atomically
+    from .output import write_report, write_stdout
 
-    write_atomically(output, text)
+    if output is None:
+        write_stdout(text)
+    else:
+        write_report(output, text)
 
 
 def _color(args) -> bool:
@@ -113,14 +143,14 @@ def finish(report, args) -> int:
 
     import logging
 
-    from .output import write_atomically
+    from .output import write_report
 
     log = logging.getLogger("iam_auditor.run")
     if log.isEnabledFor(logging.DEBUG):
         log.debug("%d results (%s); fail-on %s; reports: %s", len(report.results),
                   ", ".join(f"{k} {v}" for k, v in report.summary().items() if isinstance(v, int)),
                   args.fail_on, ", ".join(f"{t.fmt} -> {t.path or 'stdout'}" for t in args.targets))
-    errors = write(args.targets, rendered, write_atomically)
+    errors = write(args.targets, rendered, write_report)
     for error in errors:
         print(f"iam-auditor: error: {error}", file=sys.stderr)
     code = exit_code(report.results, args.fail_on, new_only=args.fail_on_new_only)
@@ -138,7 +168,8 @@ def _read_baseline_early(args) -> None:
 
 
 def _cmd_lint(args) -> int:
-    from .lint import discover, lint_documents, read_document
+    from .lint import lint_documents, read_document, walk
+    from .lines import printable
     from .report import Report
     from .settings import Settings
 
@@ -147,9 +178,13 @@ def _cmd_lint(args) -> int:
     settings = Settings(min_external_id_length=args.min_external_id_length,
                         severity_overrides=_severity_overrides(args.severity),
                         **_rule_selection(args))
-    files = discover(args.paths)
+    found = walk(args.paths)
+    if not args.quiet:
+        for note in found.notes:
+            _say(f"iam-auditor: note: {note}")
+    files = found.files
     if not files:
-        raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(args.paths))
+        raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(map(printable, args.paths)))
     results = list(lint_documents((read_document(f) for f in files), settings))
     return finish(Report("lint", results), args)
 
@@ -172,10 +207,12 @@ def _cmd_rules(args) -> int:
 
 def _load_config(args):
     from .config import load_config, select_profiles
+    from .scrub import register
 
     from dataclasses import replace
 
     config = load_config(args.config)
+    register(*(value for p in config.profiles for value in (p.external_id, p.secret_access_key)))
     if hasattr(args, "rule"):       # collect runs no rule
         overrides = {**config.settings.severity_overrides, **_severity_overrides(args.severity)}
         config = replace(config, settings=replace(config.settings, severity_overrides=overrides,
@@ -218,28 +255,20 @@ def _cmd_scan(args) -> int:
 
 
 def _read_snapshot(path: str):
-    import json
+    from .snapshot import read_snapshot
 
-    from .snapshot import snapshot_from_dict
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return snapshot_from_dict(json.load(handle))
-    except OSError as error:
-        raise UsageError(f"--snapshot {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise UsageError(f"--snapshot {path}: {error}") from None
+    return read_snapshot(path)
 
 
 def _cmd_collect(args) -> int:
     from .collectors import collect
-    from .output import write_atomically
+    from .output import write_report
 
     config, profiles = _load_config(args)
     _require_credentials(profiles, args)
     snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
                        progress=_progress(args))
-    write_atomically(args.output, snapshot.to_json(), mode=0o600)
+    write_report(args.output, snapshot.to_json(), mode=0o600)
     if not args.quiet:
         print(f"iam-auditor: wrote {args.output} ({snapshot.api_calls} API calls)", file=sys.stderr)
     return 0

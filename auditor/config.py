@@ -289,12 +289,15 @@ class _Validator:
     def __init__(self, path: str, environ: Mapping[str, str]):
         self.path = path
         self.environ = environ
+        self.environment_values: list[str] = []   # never echoed, whatever key they sit in
 
     # -- errors ------------------------------------------------------------------------------
 
     def fail(self, where: str | None, message: str) -> UsageError:
+        from .scrub import scrub_with
+
         prefix = f"{self.path}: {where}: " if where else f"{self.path}: "
-        return UsageError(_one_line(prefix + message))
+        return UsageError(scrub_with(_one_line(prefix + message), self.environment_values))
 
     # -- top level ---------------------------------------------------------------------------
 
@@ -524,6 +527,8 @@ class _Validator:
                                        "${VAR} or ${VAR:-default}")
             variable, default = body.group(1), body.group(2)
             value = self.environ.get(variable)
+            if value:
+                self.environment_values.append(value)
             if default is not None:
                 pieces.append(value if value else default)
             elif value is None:
@@ -583,6 +588,10 @@ class _Validator:
             expanded, had_reference = self.expand(raw, key, where)
             if had_reference and re.fullmatch(r"\s*[+-]?\d+\s*", expanded):
                 value = int(expanded)
+            elif had_reference:
+                raise self.fail(where, f"key {key!r} must be an integer (its ${{VAR}} reference "
+                                       f"gives {_describe(expanded, sensitive=True)} that is not "
+                                       "a whole number)")
             else:
                 value = expanded
         if isinstance(value, bool) or not isinstance(value, int):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from . import readonly
+from .accounts import AccountSpec, load_accounts  # noqa: F401 - part of this module's API
 from .collectors import CallFailed, Clients, Collector, _call, _pages, classify
 from .engine import ERROR, SCAN, Engine, Finding, Result, Target
 from .evaluation import Verdict, decide, glob_match
@@ -374,41 +375,6 @@ def account_error(label: str, account: str | None, message: str) -> Result:
                   fingerprint(meta.id, account, resource, None))
 
 
-@dataclass(frozen=True)
-class AccountSpec:
-    label: str                      # how the account is named in messages
-    aws_profile: str | None = None  # a named profile reading this account
-    role_arn: str | None = None     # or a read-only role to assume in it
-
-
-def load_accounts(path: str) -> list[AccountSpec]:
-    """`--accounts FILE`: YAML `accounts: [{account, aws_profile | role_arn}]`; exit 2 on bad input."""
-    from .errors import UsageError
-
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as error:
-        raise UsageError(f"--accounts {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise UsageError(f"--accounts {path}: malformed YAML: {str(error).splitlines()[0]}") from None
-    items = data.get("accounts") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise UsageError(f"--accounts {path}: expected a non-empty list under 'accounts'")
-    specs = []
-    for index, item in enumerate(items):
-        where = f"--accounts {path}: account #{index + 1}"
-        if not isinstance(item, dict) or set(item) - {"account", "aws_profile", "role_arn"}:
-            raise UsageError(f"{where}: keys are account, aws_profile, role_arn")
-        if bool(item.get("aws_profile")) == bool(item.get("role_arn")):
-            raise UsageError(f"{where}: give exactly one of aws_profile or role_arn")
-        label = str(item.get("account") or item.get("aws_profile") or item.get("role_arn"))
-        specs.append(AccountSpec(label, item.get("aws_profile"), item.get("role_arn")))
-    return specs
-
-
 def _assumed_session(clients: Clients, role_arn: str):
     """A boto3 session acting through a read-only role of another account."""
     from .collectors import new_session
@@ -416,6 +382,9 @@ def _assumed_session(clients: Clients, role_arn: str):
     sts = clients.get(None, "sts")
     credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=role_arn,
                         RoleSessionName="iam-auditor-discover")["Credentials"]
+    from .scrub import register
+
+    register(credentials.get("SecretAccessKey"), credentials.get("SessionToken"))
     return new_session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"])

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .policy import Condition, Policy, Principal, Statement
+from .redact import RedactedExternalId
 
 
 class Tri(enum.Enum):
@@ -240,16 +241,9 @@ def _value_matches(operator: str, policy_value: str, request_value: str) -> bool
             "StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals",
             "DateNotEquals": "DateEquals", "NotIpAddress": "IpAddress",
             "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}.get(operator, operator)
-    if policy_value.startswith("iam-auditor-redacted-external-id;"):
-        # An external ID from a snapshot: only its hash is known (see auditor.redact).
-        from .redact import ExternalIdFacts
-
-        facts = ExternalIdFacts.of(policy_value)
-        if base in ("StringEquals", "StringLike"):
-            return facts.equals(request_value)
-        if base == "StringEqualsIgnoreCase":
-            return facts.equals(request_value, ignore_case=True)
-        return None
+    if isinstance(policy_value, RedactedExternalId):
+        # An external ID read from a snapshot: only its salted hash is known (auditor.redact).
+        return policy_value.decide(base, request_value)
     try:
         if base == "StringEquals":
             return request_value == policy_value

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .engine import LINT, Engine, Result, Target
 from .errors import UsageError
+from .lines import printable
 from .policy import IDENTITY, Policy, PolicyParseError, TRUST, detect_kind, load_document, parse_policy
 from .settings import DEFAULT_SETTINGS, Settings
 
@@ -26,21 +28,84 @@ class LintDocument:
     unreadable: bool = False      # the file could not be read at all: ERROR, not a grammar FAIL
 
 
+@dataclass
+class Discovery:
+    """The files `lint` reads, and notes on what it passed over (printed on stderr)."""
+
+    files: list[Path]
+    notes: list[str]
+
+
 def discover(paths: Iterable[str]) -> list[Path]:
     """Policy files under `paths` (files as given; directories recursively, sorted)."""
-    found: list[Path] = []
+    return walk(paths).files
+
+
+def walk(paths: Iterable[str]) -> Discovery:
+    """Policy files under `paths`: files as given, directories recursively and sorted.
+
+    Only regular files are read: a FIFO would block `lint` forever, a device never ends, so
+    special files are skipped with a note. Symlinked directories are followed, each real
+    directory once (a link loop ends there). Hidden directories (.git, .terraform, ...) are not
+    entered, and each is named in a note: name one on the command line to lint it."""
+    found = Discovery([], [])
+    seen: set[tuple[int, int]] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root, f) for f in sorted(files)
-                             if f.lower().endswith(POLICY_SUFFIXES))
-        elif path.is_file():
-            found.append(path)
+        try:
+            info = path.stat()
+        except (OSError, ValueError):
+            raise UsageError(f"lint: {raw}: no such file or directory") from None
+        if stat.S_ISDIR(info.st_mode):
+            _walk_directory(path, found, seen)
+        elif stat.S_ISREG(info.st_mode):
+            found.files.append(path)
         else:
-            raise UsageError(f"lint: {raw}: no such file or directory")
+            found.notes.append(f"skipped {_shown(path)}: {_kind(info.st_mode)}, not a regular file")
     return found
+
+
+def _walk_directory(top: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
+    for root, dirs, files in os.walk(top, followlinks=True):
+        here = os.stat(root)
+        if (here.st_dev, here.st_ino) in seen:
+            dirs[:] = []
+            if Path(root) != top:
+                found.notes.append(f"skipped {_shown(Path(root))}: a directory already read "
+                                   "(a symlink loop or a second link to it)")
+            continue
+        seen.add((here.st_dev, here.st_ino))
+        for name in sorted(d for d in dirs if d.startswith(".")):
+            found.notes.append(f"skipped hidden directory {_shown(Path(root, name))} "
+                               "(name it on the command line to lint it)")
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.lower().endswith(POLICY_SUFFIXES):
+                continue
+            candidate = Path(root, name)
+            try:
+                mode = candidate.stat().st_mode
+            except OSError:
+                found.files.append(candidate)  # a dangling link: reading it says why it fails
+                continue
+            if stat.S_ISREG(mode):
+                found.files.append(candidate)
+            else:
+                found.notes.append(f"skipped {_shown(candidate)}: {_kind(mode)}, not a regular file")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _shown(path: Path) -> str:
+    return printable(path.as_posix())
 
 
 def read_document(path: Path, display: str | None = None) -> LintDocument:

@@ -61,8 +61,9 @@ def write(targets: list[Target], render, write_file) -> list[str]:
         if key not in rendered:
             rendered[key] = render(target.fmt, to_stdout)
         if to_stdout:
-            sys.stdout.write(rendered[key])
-            sys.stdout.flush()
+            from .output import write_stdout   # one line on a full device; quiet on a closed pipe
+
+            write_stdout(rendered[key])
             continue
         try:
             write_file(target.path, rendered[key])

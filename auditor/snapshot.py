@@ -89,46 +89,115 @@ class Snapshot:
     version: int = SNAPSHOT_VERSION
 
     def to_json(self) -> str:
-        """The snapshot file: external IDs in trust policies as tokens (see auditor.redact)."""
-        from .redact import redact_trust_policy
+        """The snapshot file: external IDs in every policy as salted tokens (auditor.redact)."""
+        from .redact import new_salt, redact_document
+        from .safejson import dumps
 
+        salt = new_salt()   # one per snapshot: the configured ID is hashed once per reading
         data = asdict(self)
-        for role in data["roles"].values():
-            role["trust_policy"] = redact_trust_policy(role["trust_policy"])
-        return json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
+        for entity in (*data["roles"].values(), *data["users"].values()):
+            if "trust_policy" in entity:
+                entity["trust_policy"] = redact_document(entity["trust_policy"], salt)
+            for named in (*entity["policies"], entity["boundary"]):
+                if named is not None:
+                    named["document"] = redact_document(named["document"], salt)
+        return dumps(data, indent=2, sort_keys=True, default=str) + "\n"
 
 
 def entity_key(aws_profile: str | None, name: str) -> str:
     return f"{aws_profile or ''}|{name}"
 
 
-def snapshot_from_dict(data: dict) -> Snapshot:
-    """Rebuild a snapshot written by `collect`; raises ValueError on a file of another shape."""
-    if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
-        raise ValueError(f"not an iam-auditor snapshot of version {SNAPSHOT_VERSION}")
-
-    def errors(items):
-        return tuple(CallError(**e) for e in items or ())
-
-    def policy(item):
-        return NamedPolicy(**item) if item else None
-
-    def role(item):
-        return RoleState(**{**item, "policies": tuple(policy(p) for p in item.get("policies", ())),
-                            "boundary": policy(item.get("boundary")), "errors": errors(item.get("errors"))})
-
-    def user(item):
-        keys = item.get("access_keys")
-        return UserState(**{**item, "groups": tuple(item.get("groups", ())),
-                            "policies": tuple(policy(p) for p in item.get("policies", ())),
-                            "boundary": policy(item.get("boundary")),
-                            "access_keys": None if keys is None else tuple(AccessKey(**k) for k in keys),
-                            "errors": errors(item.get("errors"))})
+def read_snapshot(path: str) -> Snapshot:
+    """`--snapshot FILE`: the snapshot, or a UsageError of one line."""
+    from .errors import UsageError
+    from .safejson import JSONInputError, load_json_file
 
     try:
-        return Snapshot(generated_at=data["generated_at"], caller=dict(data.get("caller") or {}),
-                        roles={k: role(v) for k, v in data.get("roles", {}).items()},
-                        users={k: user(v) for k, v in data.get("users", {}).items()},
-                        api_calls=int(data.get("api_calls", 0)), errors=errors(data.get("errors")))
-    except (TypeError, KeyError, AttributeError) as error:
-        raise ValueError(f"malformed snapshot: {error}") from None
+        return snapshot_from_dict(load_json_file(path))
+    except OSError as error:
+        raise UsageError(f"--snapshot {path}: {error.strerror or error}") from None
+    except (JSONInputError, ValueError) as error:
+        raise UsageError(f"--snapshot {path}: {error}") from None
+
+
+_NONE = type(None)
+# Field -> accepted JSON types, for each record of the file (bool is no int here).
+_CALL_ERROR = {"operation": str, "kind": str, "code": str, "message": str}
+_POLICY = {"name": str, "kind": str, "source": str, "document": (dict, str, list), "arn": (str, _NONE)}
+_KEY = {"access_key_id": str, "status": str, "created": (str, _NONE), "last_used": (str, _NONE)}
+_ENTITY = {"name": str, "arn": (str, _NONE), "exists": (bool, _NONE), "policies": list,
+           "boundary": (dict, _NONE), "has_boundary": bool, "errors": list}
+_ROLE = {**_ENTITY, "max_session_duration": (int, _NONE), "trust_policy": (dict, str, list, _NONE)}
+_USER = {**_ENTITY, "groups": list, "access_keys": (list, _NONE), "has_login_profile": (bool, _NONE)}
+
+
+def _record(item, fields: dict, where: str, required=()) -> dict:
+    """`item` checked against `fields`: a mapping of known keys with values of the right type."""
+    if not isinstance(item, dict):
+        raise ValueError(f"malformed snapshot: {where} is not an object")
+    for key, value in item.items():
+        if key not in fields:
+            raise ValueError(f"malformed snapshot: {where} has an unknown field {key!r}")
+        wanted = fields[key] if isinstance(fields[key], tuple) else (fields[key],)
+        if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
+            raise ValueError(f"malformed snapshot: {where}.{key} has the wrong type")
+    missing = [key for key in required if key not in item]
+    if missing:
+        raise ValueError(f"malformed snapshot: {where} lacks {missing[0]!r}")
+    return item
+
+
+def snapshot_from_dict(data: dict) -> Snapshot:
+    """Rebuild a snapshot written by `collect`; raises ValueError (one line) on a file of another
+    shape. External-ID tokens become `RedactedExternalId` values here, and only here."""
+    from .redact import tokens_to_values
+
+    if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
+        raise ValueError(f"not an iam-auditor snapshot of version {SNAPSHOT_VERSION}")
+    _record(data, {"version": int, "generated_at": str, "caller": dict, "roles": dict,
+                   "users": dict, "api_calls": int, "errors": list}, "the file", ("generated_at",))
+    if data.get("api_calls", 0) < 0:
+        raise ValueError("malformed snapshot: api_calls is negative")
+
+    def errors(items, where):
+        return tuple(CallError(**_record(e, _CALL_ERROR, f"{where}.errors[{n}]", tuple(_CALL_ERROR)))
+                     for n, e in enumerate(items or ()))
+
+    def policy(item, where):
+        if item is None:
+            return None
+        item = _record(item, _POLICY, where, ("name", "kind", "source", "document"))
+        return NamedPolicy(**{**item, "document": tokens_to_values(item["document"])})
+
+    def entity(item, fields, where):
+        item = _record(item, fields, where, ("name",))
+        return {**item, "policies": tuple(policy(p, f"{where}.policies[{n}]")
+                                          for n, p in enumerate(item.get("policies", ()))),
+                "boundary": policy(item.get("boundary"), f"{where}.boundary"),
+                "errors": errors(item.get("errors"), where)}
+
+    def role(name, item):
+        fields = entity(item, _ROLE, f"roles[{name!r}]")
+        return RoleState(**{**fields, "trust_policy": tokens_to_values(fields.get("trust_policy"))})
+
+    def user(name, item):
+        where = f"users[{name!r}]"
+        fields = entity(item, _USER, where)
+        keys = fields.get("access_keys")
+        if not all(isinstance(g, str) for g in fields.get("groups", ())):
+            raise ValueError(f"malformed snapshot: {where}.groups holds a non-string")
+        return UserState(**{**fields, "groups": tuple(fields.get("groups", ())),
+                            "access_keys": None if keys is None else tuple(
+                                AccessKey(**_record(k, _KEY, f"{where}.access_keys[{n}]",
+                                                    ("access_key_id", "status")))
+                                for n, k in enumerate(keys))})
+
+    caller = data.get("caller") or {}
+    if not all(isinstance(v, dict) and all(isinstance(x, (str, _NONE)) for x in v.values())
+               for v in caller.values()):
+        raise ValueError("malformed snapshot: caller holds something other than account facts")
+    return Snapshot(generated_at=data["generated_at"], caller=dict(caller),
+                    roles={k: role(k, v) for k, v in data.get("roles", {}).items()},
+                    users={k: user(k, v) for k, v in data.get("users", {}).items()},
+                    api_calls=data.get("api_calls", 0), errors=errors(data.get("errors"), "the file"))

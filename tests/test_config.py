@@ -332,8 +332,11 @@ def test_dollar_without_brace_is_literal(tmp_path):
 def test_expanded_value_not_integer(tmp_path, monkeypatch):
     monkeypatch.setenv("DURATION", "abc")
     message = load_error(tmp_path, document({"sts_duration": "${DURATION}"}))
-    assert message.endswith("profile 'catalog-prod': key 'sts_duration' must be an integer "
-                            "(got 'abc')")
+    # The value came from the environment: it may be a secret put in the wrong key, so the
+    # message says what is wrong without quoting it.
+    assert message.endswith("profile 'catalog-prod': key 'sts_duration' must be an integer (its "
+                            "${VAR} reference gives a string that is not a whole number)")
+    assert "abc" not in message
 
 
 # -------------------------------------------------------------------------------------------

@@ -21,6 +21,18 @@ def format_of(path: str) -> str | None:
     return None
 
 
+# HTML is text for people, but its escapes are its own: like the JSON formats it keeps what it
+# was given, as character references, rather than U+FFFD.
+_JSON_FORMATS = frozenset(("json", "jsonl", "sarif", "ocsf"))
+
+
 def render(report, fmt: str, *, color: bool = False, **options) -> str:
+    """The report as text any UTF-8 stream can take: a lone surrogate (an undecodable file name,
+    an escaped "\\ud800" in a policy) stays an escape in the JSON formats, valid JSON that
+    reads back the same, and becomes U+FFFD in the formats people read."""
+    from ..lines import encodable
+    from ..safejson import escape_surrogates
+
     module = importlib.import_module(f"auditor.reports.{_MODULES[fmt]}")
-    return module.render(report, color=color, **options)
+    text = module.render(report, color=color, **options)
+    return escape_surrogates(text) if fmt in _JSON_FORMATS else encodable(text)

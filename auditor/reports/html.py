@@ -20,6 +20,7 @@ from __future__ import annotations
 from html import escape
 
 from .. import __version__
+from ..lines import printable
 from ..engine import ERROR, FAIL, PASS, SEVERITY_RANK, SKIP
 from ..report import failing
 
@@ -91,7 +92,8 @@ _ORDER = {FAIL: 0, ERROR: 1, PASS: 3, SKIP: 4}
 
 
 def _e(value) -> str:
-    return escape(str(value if value is not None else ""), quote=True)
+    # Controls and bidi overrides are shown escaped (as in the table), never passed to the page.
+    return escape(printable(str(value if value is not None else "")), quote=True)
 
 
 def _short(arn: str, limit: int = 26) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .. import __version__
+from ..lines import printable
 from ..report import failing
 
 STEPS = {
@@ -31,10 +32,13 @@ _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def _code(text: str) -> str:
-    """A code span; one holding backticks is fenced with two and padded with spaces."""
+    """A code span on one line: controls and newlines (a file name may hold them) are shown as
+    escapes, and the fence is one backtick longer than any run of backticks inside."""
+    text = printable(str(text))
     if "`" not in text:
         return f"`{text}`"
-    return f"`` {text} ``"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _escape(text: str) -> str:
@@ -79,7 +83,7 @@ def _json_end(text: str, start: int) -> int | None:
 def inline(text: str | None) -> str:
     """A message or remediation as one line of GitHub Markdown: code stays code, the rest is
     escaped just enough not to turn into emphasis, links, HTML or table cells."""
-    text = " ".join((text or "").split())
+    text = printable(" ".join((text or "").split()))
     out, plain_start, index = [], 0, 0
     while index < len(text):
         char = text[index]
@@ -196,9 +200,9 @@ def _context(results, fail_on: str) -> str:
     parts = []
     if first.profile is not None:
         if first.account_id:
-            parts.append(f"account `{first.account_id}`")
+            parts.append(f"account {_code(first.account_id)}")
         if first.region:
-            parts.append(f"region `{first.region}`")
+            parts.append(f"region {_code(first.region)}")
     blocking = _blocking(results, fail_on)
     status = "✅ no blocking finding" if not blocking else \
         f"❌ {len(blocking)} blocking ({_severity_counts(blocking)})"
@@ -219,7 +223,7 @@ def _waiver_lines(waivers) -> list[str]:
         return []
     lines = ["## Waivers to review", ""]
     for w in notable:
-        scope = ", ".join(f"{key} `{w[key]}`" for key in ("profile", "resource") if w.get(key))
+        scope = ", ".join(f"{key} {_code(w[key])}" for key in ("profile", "resource") if w.get(key))
         what = (f"expired on {w.get('expires')}, no longer applies" if w["state"] == "expired"
                 else "stale: matched no result")
         lines.append(f"- **{w.get('rule')}**" + (f" ({scope})" if scope else "")
@@ -259,7 +263,7 @@ def render(report, *, color: bool = False, **_options) -> str:
         lines += [f"_Showing {len(shown)} of {len(everything)} results (`--status`); the "
                   "verdict counts them all._", ""]
     for kind, name, results in groups:
-        lines += [f"## {kind} `{name}`", "", _context(results, report.fail_on), ""]
+        lines += [f"## {kind} {_code(name)}", "", _context(results, report.fail_on), ""]
         by_step: dict[int, list] = {}
         for r in results:
             by_step.setdefault(r.step if r.step in STEPS else 0, []).append(r)

@@ -231,10 +231,27 @@ def _artifact(path: str) -> dict:
     try:
         relative = os.path.relpath(absolute, os.getcwd())
     except ValueError:   # another drive (Windows)
-        return {"uri": Path(absolute).as_uri()}
+        return {"uri": _file_uri(absolute)}
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return {"uri": Path(absolute).as_uri()}
-    return {"uri": quote(relative.replace(os.sep, "/"), safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": _file_uri(absolute)}
+    return {"uri": _quote_path(relative), "uriBaseId": SRCROOT}
+
+
+def _file_uri(absolute: str) -> str:
+    try:
+        return Path(absolute).as_uri()
+    except (UnicodeEncodeError, ValueError):
+        return "file://" + _quote_path(absolute)
+
+
+def _quote_path(path: str) -> str:
+    """Percent-encoded, forward slashes. An undecodable file name holds surrogate escapes:
+    its URI encodes the real bytes; any other lone surrogate becomes "?" (%3F)."""
+    path = path.replace(os.sep, "/")
+    try:
+        return quote(path, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return quote(path, safe="/", errors="replace")
 
 
 def _resource_name(resource: str) -> str:
