@@ -109,6 +109,21 @@ def _wire_timestamp(text):
     return text
 
 
+_LOADER: list = []
+_LOADER_LOCK = threading.Lock()
+
+
+def _shared_loader(core):
+    """One botocore data loader for every session: each profile and assumed role gets its own
+    session, and a fresh loader would read and parse the endpoint and service models again."""
+    with _LOADER_LOCK:
+        if not _LOADER:
+            from botocore.loaders import create_loader
+
+            _LOADER.append(create_loader(core.get_config_variable("data_path")))
+        return _LOADER[0]
+
+
 def new_session(**kwargs):
     """A boto3 session whose clients keep timestamps as the text AWS sent (ISO 8601).
 
@@ -119,6 +134,7 @@ def new_session(**kwargs):
     import botocore.session
 
     core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader(core))
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_wire_timestamp)
     return boto3.Session(botocore_session=core, **kwargs)
 
