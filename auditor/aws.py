@@ -56,8 +56,10 @@ def retry_settings(session) -> dict:
     A retry mode or attempt count given in the client config overrides AWS_RETRY_MODE,
     AWS_MAX_ATTEMPTS and the config file, so each is passed only when none of those sets it."""
     core = getattr(session, "_session", session)      # a boto3 session wraps a botocore one
+    profile = core.get_scoped_config()                 # the profile's section of ~/.aws/config
     retries: dict[str, Any] = {}
-    if core.get_config_variable("retry_mode") is None:
+    # botocore gives a default retry mode of its own, so where it came from is checked here.
+    if not os.environ.get("AWS_RETRY_MODE") and "retry_mode" not in profile:
         retries["mode"] = DEFAULT_RETRY_MODE
     if core.get_config_variable("max_attempts") is None:
         retries["total_max_attempts"] = DEFAULT_TOTAL_ATTEMPTS
