@@ -9,8 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterable
 
-from .aws import (CallFailed, Clients, call, classify, new_session, pages, reading,  # noqa: F401
-                  worker_pool)
+from .aws import CallFailed, Clients, call, pages, reading, worker_pool
 from .report import utc_now
 from .masking import mask
 from .snapshot import (NO_SUCH_ENTITY, OTHER, AccessKey, CallError, NamedPolicy, RoleState, Snapshot,

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 from . import readonly
 from .aws import CallFailed, Clients, call, classify, incomplete, pages, reading, worker_pool
 from .collectors import Collector, login_profile
-from .engine import ERROR, SCAN, Engine, Finding, Result, Target
+from .engine import SCAN, Engine, Result, Target
 from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
 from .scan_view import ProfileView, parse_once
@@ -392,7 +392,7 @@ def load_accounts(path: str) -> list[AccountSpec]:
 
 def _assumed_session(clients: Clients, role_arn: str):
     """A boto3 session acting through a read-only role of another account."""
-    from .collectors import new_session
+    from .aws import new_session
 
     sts = clients.get(None, "sts")
     entity = f"role {role_arn}"
