@@ -100,6 +100,7 @@ def run(setup, monkeypatch, capsys):
         for secret in setup["secrets"]:
             assert secret not in captured.out + captured.err + text, "a secret reached the output"
         assert "Traceback" not in captured.err
+        assert not setup["proxy"].errors, setup["proxy"].errors
         return code, captured.out, captured.err, text
     return run_command
 

@@ -20,6 +20,7 @@ def proxied(account):
     env = account.env(AWS_ENDPOINT_URL=proxy.url, CATALOG_SECRET="s" * 40)
     yield proxy, config, env
     proxy.stop()
+    assert not proxy.errors, proxy.errors
 
 
 def _start(*args, env):
