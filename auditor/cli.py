@@ -66,6 +66,17 @@ def _check_outputs(args) -> None:
     check_targets(output if isinstance(output, list) else [output], protected)
 
 
+def run() -> None:
+    """The console entry point. After Ctrl-C the process ends at once: calls still in flight
+    on worker threads are abandoned (the interpreter would otherwise wait for each of them)."""
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    raise SystemExit(code)
+
+
 def _severity_overrides(pairs: list[str]) -> dict[str, str]:
     from .engine import SEVERITIES, load_rules
 
@@ -238,18 +249,18 @@ def _progress(args):
 
 
 def _cmd_scan(args) -> int:
-    from .scan import scan_report
+    from .scan import internal_error_report, scan_report
 
     config, profiles = _load_config(args)
     if args.snapshot:
         snapshot = _read_snapshot(args.snapshot)
     else:
-        from .collectors import collect
-
         _require_credentials(profiles, args)
-        snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
-                           progress=_progress(args))
-    report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
+        snapshot = _collect(profiles, args)
+    try:
+        report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
+    except Exception as error:  # noqa: BLE001 - last resort: an ERROR report, never a traceback
+        report = internal_error_report("scan", error)
     report.extra["config_path"] = args.config  # SARIF locates findings in the configuration
     return finish(report, args)
 
@@ -260,25 +271,50 @@ def _read_snapshot(path: str):
     return read_snapshot(path)
 
 
+def _collect(profiles, args):
+    """The live state, whatever happens: an unexpected failure is recorded in the snapshot."""
+    from .collectors import collect, collection_failed
+
+    try:
+        return collect(profiles, args.region, default_aws_profile=args.aws_profile,
+                       progress=_progress(args))
+    except UsageError:
+        raise
+    except Exception as error:  # noqa: BLE001 - last resort
+        return collection_failed(error)
+
+
 def _cmd_collect(args) -> int:
-    from .collectors import collect
+    from .collectors import failed_calls
     from .output import write_report
+    from .report import EXIT_INCOMPLETE, EXIT_OK
 
     config, profiles = _load_config(args)
     _require_credentials(profiles, args)
-    snapshot = collect(profiles, args.region, default_aws_profile=args.aws_profile,
-                       progress=_progress(args))
+    snapshot = _collect(profiles, args)
     write_report(args.output, snapshot.to_json(), mode=0o600)
+    failed = failed_calls(snapshot)
+    if failed:   # incomplete: said even with -q, and in the exit code
+        print(f"iam-auditor: wrote an incomplete snapshot to {args.output}: {len(failed)} call(s) "
+              f"failed, e.g. {failed[0].describe()}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     if not args.quiet:
         print(f"iam-auditor: wrote {args.output} ({snapshot.api_calls} API calls)", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_demo(args) -> int:
     from .demo import run_demo
+    from .scan import internal_error_report
 
-    return finish(run_demo(severity_overrides=_severity_overrides(args.severity),
-                           **_rule_selection(args)), args)
+    overrides = _severity_overrides(args.severity)
+    try:
+        report = run_demo(severity_overrides=overrides, **_rule_selection(args))
+    except UsageError:
+        raise
+    except Exception as error:  # noqa: BLE001 - last resort
+        report = internal_error_report("scan", error, {"demo": True})
+    return finish(report, args)
 
 
 def _cmd_discover(args) -> int:
@@ -297,7 +333,15 @@ def _cmd_discover(args) -> int:
     from .progress import ProgressBar
 
     with ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
-        results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
-                                  progress=bar)
+        try:
+            results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
+                                      progress=bar)
+        except UsageError:
+            raise
+        except Exception as error:  # noqa: BLE001 - last resort
+            from .scan import internal_error_report
+
+            return finish(internal_error_report("discover", error,
+                                                {"accounts": [s.label for s in specs]}), args)
     return finish(Report("discover", results, extra={"api_calls": calls,
                                                       "accounts": [s.label for s in specs]}), args)

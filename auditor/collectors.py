@@ -7,135 +7,15 @@ A failed call is recorded on its entity (never raised), so the report stays comp
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from . import __version__, calllog, readonly
+from .aws import CallFailed, Clients, call, pages, reading, worker_pool
 from .report import utc_now
-from .snapshot import (ACCESS_DENIED, NETWORK, NO_SUCH_ENTITY, OTHER, THROTTLED, AccessKey,
-                       CallError, NamedPolicy, RoleState, Snapshot, UserState, entity_key)
+from .masking import mask
+from .snapshot import (NO_SUCH_ENTITY, OTHER, AccessKey, CallError, NamedPolicy, RoleState, Snapshot,
+                       UserState, entity_key)
 
 MAX_WORKERS = 8
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-           "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "UnrecognizedClientException"}
-_THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
-              "RequestThrottled", "SlowDown"}
-
-
-class CallFailed(Exception):
-    def __init__(self, error: CallError):
-        super().__init__(error.describe())
-        self.error = error
-
-
-class Clients:
-    """boto3 clients per AWS named profile, read-only guarded, with adaptive retries."""
-
-    def __init__(self, region: str | None, max_attempts: int = 5):
-        self.region = region
-        self.max_attempts = max_attempts
-        self._clients: dict[tuple[str | None, str], Any] = {}
-        self._lock = threading.Lock()
-        self._sessions: dict[str, Any] = {}
-        self.calls = 0
-
-    def add_session(self, name: str, session) -> None:
-        """Use a ready boto3 session (e.g. assumed-role credentials) under `name`."""
-        with self._lock:
-            self._sessions[name] = session
-
-    def get(self, aws_profile: str | None, service: str):
-        with self._lock:
-            key = (aws_profile, service)
-            if key not in self._clients:
-                from botocore.config import Config
-
-                session = self._sessions.get(aws_profile) if aws_profile else None
-                if session is None:
-                    session = new_session(profile_name=aws_profile, region_name=self.region or None)
-                readonly.install(session)
-                calllog.install(session.events)     # -v / --debug
-                session.events.register("before-call.*.*", self._count, unique_id="iam-auditor-count")
-                # The user agent names the auditor, so its calls can be told apart in CloudTrail.
-                config = Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},
-                                user_agent_extra=f"iam-auditor/{__version__}",
-                                connect_timeout=5, read_timeout=20,
-                                region_name=self.region or session.region_name or "us-east-1")
-                self._clients[key] = session.client(service, config=config)
-            return self._clients[key]
-
-    def _count(self, **_kwargs) -> None:
-        with self._lock:
-            self.calls += 1
-
-
-def _wire_timestamp(text):
-    return text
-
-
-def new_session(**kwargs):
-    """A boto3 session whose clients keep timestamps as the text AWS sent (ISO 8601).
-
-    The snapshot stores them as text anyway, and dateutil's parsing of every CreateDate is a
-    fifth of the client's time on a large GetAccountAuthorizationDetails page (the AWS CLI's
-    `cli_timestamp_format = wire` does the same)."""
-    import boto3
-    import botocore.session
-
-    core = botocore.session.get_session()
-    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_wire_timestamp)
-    return boto3.Session(botocore_session=core, **kwargs)
-
-
-def classify(operation: str, exc: BaseException) -> CallError:
-    """Turn a botocore exception into a recorded CallError."""
-    from botocore import exceptions as bx
-
-    if isinstance(exc, bx.ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", ""))[:300]
-        if code == "NoSuchEntity" or code.endswith("NotFoundException"):
-            kind = NO_SUCH_ENTITY
-        elif code in _DENIED:
-            kind = ACCESS_DENIED
-        elif code in _THROTTLED:
-            kind = THROTTLED
-        else:
-            kind = OTHER
-        return CallError(operation, kind, code, message)
-    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionError, bx.ConnectTimeoutError,
-                        bx.ReadTimeoutError)):
-        return CallError(operation, NETWORK, type(exc).__name__, str(exc)[:300])
-    if isinstance(exc, bx.NoCredentialsError):
-        return CallError(operation, ACCESS_DENIED, "NoCredentials", "no AWS credentials found")
-    if isinstance(exc, bx.BotoCoreError):
-        return CallError(operation, OTHER, type(exc).__name__, str(exc)[:300])
-    raise exc
-
-
-def _call(client, operation: str, method: str, **params) -> dict:
-    try:
-        return getattr(client, method)(**params)
-    except readonly.ReadOnlyViolation:
-        raise
-    except Exception as exc:  # noqa: BLE001 - classified or re-raised
-        raise CallFailed(classify(operation, exc)) from None
-
-
-def _pages(client, operation: str, method: str, key: str, *, stop=None, **params) -> list:
-    """Every page's `key` items; with `stop` (a threading.Event), no further page once it is set."""
-    try:
-        out = []
-        for page in client.get_paginator(method).paginate(**params):
-            out.extend(page.get(key, []))
-            if stop is not None and stop.is_set():
-                break
-        return out
-    except readonly.ReadOnlyViolation:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise CallFailed(classify(operation, exc)) from None
 
 
 def _account_of(arn: str | None) -> str | None:
@@ -195,10 +75,15 @@ class Collector:
         if fetching:
             try:
                 iam = self.clients.get(aws_profile, "iam")
-                policy = _call(iam, "iam:GetPolicy", "get_policy", PolicyArn=arn)["Policy"]
-                version = _call(iam, "iam:GetPolicyVersion", "get_policy_version", PolicyArn=arn,
-                                VersionId=policy["DefaultVersionId"])["PolicyVersion"]
-                entry.value = version["Document"]
+                entity = f"policy {arn}"
+                policy = call(iam, "iam:GetPolicy", "get_policy", entity=entity, need="Policy",
+                              PolicyArn=arn)["Policy"]
+                with reading("iam:GetPolicy", entity):
+                    version_id = policy["DefaultVersionId"]
+                version = call(iam, "iam:GetPolicyVersion", "get_policy_version", entity=entity,
+                               need="PolicyVersion", PolicyArn=arn, VersionId=version_id)["PolicyVersion"]
+                with reading("iam:GetPolicyVersion", entity):
+                    entry.value = version["Document"]
             except BaseException as failure:  # noqa: BLE001 - handed to every waiter, then raised
                 entry.value = failure
             finally:
@@ -211,33 +96,38 @@ class Collector:
 
     def _attached(self, aws_profile, list_method, list_op, source, errors, **params) -> list[NamedPolicy]:
         iam = self.clients.get(aws_profile, "iam")
+        entity = _entity(source, params)
         out = []
         try:
-            attached = _pages(iam, list_op, list_method, "AttachedPolicies", **params)
+            attached = pages(iam, list_op, list_method, "AttachedPolicies", entity=entity, **params)
+            with reading(list_op, entity):
+                attached = [(item["PolicyName"], item["PolicyArn"]) for item in attached]
         except CallFailed as failure:
             errors.append(failure.error)
             return out
-        for item in attached:
+        for name, arn in attached:
             try:
-                document = self.managed_document(aws_profile, item["PolicyArn"])
+                document = self.managed_document(aws_profile, arn)
             except CallFailed as failure:
                 errors.append(failure.error)
                 continue
-            out.append(NamedPolicy(item["PolicyName"], "managed", source, document, item["PolicyArn"]))
+            out.append(NamedPolicy(name, "managed", source, document, arn))
         return out
 
     def _inline(self, aws_profile, list_method, list_op, get_method, get_op, source, errors,
                 **params) -> list[NamedPolicy]:
         iam = self.clients.get(aws_profile, "iam")
+        entity = _entity(source, params)
         out = []
         try:
-            names = _pages(iam, list_op, list_method, "PolicyNames", **params)
+            names = pages(iam, list_op, list_method, "PolicyNames", entity=entity, **params)
         except CallFailed as failure:
             errors.append(failure.error)
             return out
         for name in names:
             try:
-                document = _call(iam, get_op, get_method, PolicyName=name, **params)["PolicyDocument"]
+                document = call(iam, get_op, get_method, entity=f"{entity}'s inline policy {name}",
+                                need="PolicyDocument", PolicyName=name, **params)["PolicyDocument"]
             except CallFailed as failure:
                 errors.append(failure.error)
                 continue
@@ -286,7 +176,8 @@ class Collector:
         iam = self.clients.get(aws_profile, "iam")
         errors: list[CallError] = []
         try:
-            info = _call(iam, "iam:GetRole", "get_role", RoleName=name)["Role"]
+            info = call(iam, "iam:GetRole", "get_role", entity=f"role {name}", need="Role",
+                        RoleName=name)["Role"]
         except CallFailed as failure:
             exists = False if failure.error.kind == NO_SUCH_ENTITY else None
             return RoleState(name, role_arn, exists, errors=(failure.error,))
@@ -307,7 +198,8 @@ class Collector:
         iam = self.clients.get(aws_profile, "iam")
         errors: list[CallError] = []
         try:
-            info = _call(iam, "iam:GetUser", "get_user", UserName=name)["User"]
+            info = call(iam, "iam:GetUser", "get_user", entity=f"user {name}", need="User",
+                        UserName=name)["User"]
         except CallFailed as failure:
             exists = False if failure.error.kind == NO_SUCH_ENTITY else None
             return UserState(name, user if user.startswith("arn:") else None, exists,
@@ -321,8 +213,10 @@ class Collector:
                                  "get_user_policy", "iam:GetUserPolicy", "user", errors, UserName=name)
         groups: list[str] = []
         try:
-            groups = [g["GroupName"] for g in _pages(iam, "iam:ListGroupsForUser",
-                                                     "list_groups_for_user", "Groups", UserName=name)]
+            listed = pages(iam, "iam:ListGroupsForUser", "list_groups_for_user", "Groups",
+                           entity=f"user {name}", UserName=name)
+            with reading("iam:ListGroupsForUser", f"user {name}"):
+                groups = [g["GroupName"] for g in listed]
         except CallFailed as failure:
             errors.append(failure.error)
         for group in groups:
@@ -332,41 +226,62 @@ class Collector:
         has_boundary, boundary = self._boundary(aws_profile, info, errors)
         keys = self._access_keys(iam, name, errors)
         login = None
-        try:
-            _call(iam, "iam:GetLoginProfile", "get_login_profile", UserName=name)
-            login = True
-        except CallFailed as failure:
-            if failure.error.kind == NO_SUCH_ENTITY:
-                login = False
-            else:
-                errors.append(failure.error)
+        login = login_profile(iam, name, errors)
         return UserState(name, info.get("Arn"), True, tuple(groups), tuple(policies), boundary,
                          has_boundary, keys, login, tuple(errors))
 
     def _access_keys(self, iam, name: str, errors: list) -> tuple[AccessKey, ...] | None:
+        entity = f"user {name}"
         try:
-            listed = _pages(iam, "iam:ListAccessKeys", "list_access_keys", "AccessKeyMetadata",
-                            UserName=name)
+            listed = pages(iam, "iam:ListAccessKeys", "list_access_keys", "AccessKeyMetadata",
+                           entity=entity, UserName=name)
+            with reading("iam:ListAccessKeys", entity):
+                listed = [(item["AccessKeyId"], item.get("Status", "Active"), _iso(item.get("CreateDate")))
+                          for item in listed]
         except CallFailed as failure:
             errors.append(failure.error)
             return None
         keys = []
-        for item in listed:
+        for key_id, status, created in listed:
             last_used = None
+            key_entity = f"{entity}'s access key {mask(key_id, 4)}"
             try:
-                used = _call(iam, "iam:GetAccessKeyLastUsed", "get_access_key_last_used",
-                             AccessKeyId=item["AccessKeyId"]).get("AccessKeyLastUsed", {})
-                last_used = _iso(used.get("LastUsedDate"))
+                used = call(iam, "iam:GetAccessKeyLastUsed", "get_access_key_last_used",
+                            entity=key_entity, need="AccessKeyLastUsed",
+                            AccessKeyId=key_id)["AccessKeyLastUsed"]
+                with reading("iam:GetAccessKeyLastUsed", key_entity):
+                    last_used = _iso(used.get("LastUsedDate"))
             except CallFailed as failure:
                 errors.append(failure.error)
-            keys.append(AccessKey(item["AccessKeyId"], item.get("Status", "Active"),
-                                  _iso(item.get("CreateDate")), last_used))
+            keys.append(AccessKey(key_id, status, created, last_used))
         return tuple(keys)
 
     def caller(self, aws_profile: str | None) -> dict:
         sts = self.clients.get(aws_profile, "sts")
-        identity = _call(sts, "sts:GetCallerIdentity", "get_caller_identity")
+        identity = call(sts, "sts:GetCallerIdentity", "get_caller_identity",
+                        entity=f"AWS profile {aws_profile or '(default)'}", need="Account")
         return {"account": identity.get("Account"), "arn": identity.get("Arn")}
+
+
+def login_profile(iam, name: str, errors: list) -> bool | None:
+    """Whether the user has a console password; None (and an error) when it could not be read."""
+    try:
+        call(iam, "iam:GetLoginProfile", "get_login_profile", entity=f"user {name}",
+             need="LoginProfile", UserName=name)
+        return True
+    except CallFailed as failure:
+        if failure.error.kind == NO_SUCH_ENTITY:
+            return False
+        errors.append(failure.error)
+        return None
+
+
+def _entity(source: str, params: dict) -> str:
+    """"role X", "user X" or "group X" from a collector's source and its call's parameters."""
+    for key, kind in (("RoleName", "role"), ("UserName", "user"), ("GroupName", "group")):
+        if key in params:
+            return f"{kind} {params[key]}"
+    return source
 
 
 def collect(profiles: Iterable[Any], region: str | None = None, *,
@@ -393,18 +308,42 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
     _open_sessions(clients, {key.split("|", 1)[0] or None for _, key in tasks})
     catalogue().prefetch()       # the LP rules need it; it loads while AWS answers
     roles, users, callers, errors = {}, {}, {}, []
-    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
+    with worker_pool(max_workers, "collect") as pool:
         futures = {key: pool.submit(fn) for key, fn in tasks.items()}
         for (kind, key), future in futures.items():
+            name = key.split("|", 1)[1] or f"identity of AWS profile {key[:-1] or '(default)'}"
             try:
                 value = future.result()
             except CallFailed as failure:
                 errors.append(failure.error)
                 continue
+            except Exception as unexpected:  # noqa: BLE001 - last resort: the report must survive
+                # Left out of the snapshot: every rule needing it says "not collected" (ERROR).
+                errors.append(_internal_error(kind, name, unexpected))
+                continue
             if progress:
-                progress(f"{kind} {key.split('|', 1)[1] or key}")
+                progress(f"{kind} {name}")
             {"role": roles, "user": users, "caller": callers}[kind][key] = value
     return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors))
+
+
+def _internal_error(kind: str, name: str, exc: BaseException) -> CallError:
+    # Named by its type only: an unexpected exception's text may quote what AWS answered.
+    return CallError("iam-auditor", OTHER, type(exc).__name__,
+                     f"internal error while reading the {kind}", f"{kind} {name}")
+
+
+def collection_failed(exc: BaseException) -> Snapshot:
+    """The last resort: collection itself failed unexpectedly; the snapshot says so."""
+    return Snapshot(utc_now(), {}, {}, {}, 0, (_internal_error("collection", "of IAM state", exc),))
+
+
+def failed_calls(snapshot: Snapshot) -> list[CallError]:
+    """The calls whose failure leaves the snapshot incomplete (a missing entity is a fact)."""
+    everything = list(snapshot.errors)
+    for entity in (*snapshot.roles.values(), *snapshot.users.values()):
+        everything.extend(entity.errors)
+    return [e for e in everything if e.kind != NO_SUCH_ENTITY]
 
 
 def _open_sessions(clients: Clients, aws_profiles, services=("iam", "sts")) -> None:

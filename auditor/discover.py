@@ -17,8 +17,9 @@ from typing import Any, Callable, Iterable
 
 from . import readonly
 from .accounts import AccountSpec, load_accounts  # noqa: F401 - part of this module's API
-from .collectors import CallFailed, Clients, Collector, _call, _pages, classify
-from .engine import ERROR, SCAN, Engine, Finding, Result, Target
+from .aws import CallFailed, Clients, call, classify, incomplete, pages, reading, worker_pool
+from .collectors import Collector, login_profile
+from .engine import SCAN, Engine, Result, Target
 from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
 from .scan_view import ProfileView, parse_once
@@ -57,6 +58,7 @@ class AccountState:
     api_calls: int = 0
 
 
+GAAD = "iam:GetAccountAuthorizationDetails"
 _PEOPLE_FILTER = ["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 _ROLE_FILTER = ["Role"]
 
@@ -67,14 +69,21 @@ def _gaad(iam, filters: list[str], stop: threading.Event | None = None) -> dict[
     paginator = iam.get_paginator("get_account_authorization_details")
     try:
         for page in paginator.paginate(Filter=filters, PaginationConfig={"PageSize": 1000}):
+            # IsTruncated is in every answer AWS sends: without it the page is not whole (and
+            # the paginator would take it for the last one).
+            if "IsTruncated" not in page:
+                raise incomplete(GAAD, "the account", "IsTruncated")
             for key in details:
-                details[key].extend(page.get(key, []))
+                items = page.get(key, [])
+                if not isinstance(items, list):
+                    raise incomplete(GAAD, "the account", key)
+                details[key].extend(items)
             if stop is not None and stop.is_set():
                 break                   # the download was abandoned: no further page
-    except readonly.ReadOnlyViolation:
+    except (readonly.ReadOnlyViolation, CallFailed):
         raise
     except Exception as exc:  # noqa: BLE001 - classified into CallFailed
-        raise CallFailed(classify("iam:GetAccountAuthorizationDetails", exc)) from None
+        raise CallFailed(classify(GAAD, exc, "the account")) from None
     return details
 
 
@@ -98,10 +107,12 @@ class AccountDownload:
         self.stopped = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="download")
         self._identity = self._pool.submit(
-            lambda: _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity"))
+            lambda: call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity",
+                         entity="the account", need="Account"))
         self._people = self._pool.submit(_gaad, iam, _PEOPLE_FILTER, self.stopped)
-        self._listed = self._pool.submit(_pages, iam, "iam:ListRoles", "list_roles", "Roles",
-                                         stop=self.stopped, PaginationConfig={"PageSize": 1000})
+        self._listed = self._pool.submit(pages, iam, "iam:ListRoles", "list_roles", "Roles",
+                                         entity="the account", stop=self.stopped,
+                                         PaginationConfig={"PageSize": 1000})
         self._roles = self._pool.submit(_gaad, iam, _ROLE_FILTER, self.stopped)
         self._documents: dict[str, Any] | None = None
         self._users: dict[str, UserState] | None = None
@@ -131,41 +142,55 @@ class AccountDownload:
         """Every user with its own, its groups' and its boundary's policies (by ARN)."""
         if self._users is None:
             details = self._people.result()
-            self._documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
-            groups = {}
-            for group in details["GroupDetailList"]:
-                source = f"group:{group['GroupName']}"
-                groups[group["GroupName"]] = self._managed(group.get("AttachedManagedPolicies", ()), source) + [
-                    NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
-                    for p in group.get("GroupPolicyList", ())]
-            users = {}
-            for user in details["UserDetailList"]:
-                group_names = tuple(user.get("GroupList", ()))
-                policies = self._managed(user.get("AttachedManagedPolicies", ()), "user") + [
-                    NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
-                    for p in user.get("UserPolicyList", ())]
-                for name in group_names:
-                    policies += groups.get(name, [])
-                has_boundary, bound = self._boundary(user)
-                users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
-                                               tuple(policies), bound, has_boundary)
-            self._users = users
+            with reading(GAAD, "the account"):
+                self._users = self._read_users(details)
         return self._users
+
+    def _read_users(self, details) -> dict[str, UserState]:
+        self._documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
+        groups = {}
+        for group in details["GroupDetailList"]:
+            source = f"group:{group['GroupName']}"
+            groups[group["GroupName"]] = self._managed(group.get("AttachedManagedPolicies", ()), source) + [
+                NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
+                for p in group.get("GroupPolicyList", ())]
+        users = {}
+        for user in details["UserDetailList"]:
+            group_names = tuple(user.get("GroupList", ()))
+            policies = self._managed(user.get("AttachedManagedPolicies", ()), "user") + [
+                NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
+                for p in user.get("UserPolicyList", ())]
+            for name in group_names:
+                policies += groups.get(name, [])
+            has_boundary, bound = self._boundary(user)
+            users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
+                                           tuple(policies), bound, has_boundary)
+        return users
 
     def trusts(self) -> dict[str, RoleState]:
         """Every role with its trust policy and maximum session, from ListRoles (no policies)."""
         if self._trusts is None:
-            self._trusts = {r["Arn"]: RoleState(r["RoleName"], r["Arn"], True, r.get("MaxSessionDuration"),
-                                                r.get("AssumeRolePolicyDocument"))
-                            for r in self._listed.result()}
+            listed = self._listed.result()
+            with reading("iam:ListRoles", "the account"):
+                self._trusts = {r["Arn"]: RoleState(r["RoleName"], r["Arn"], True,
+                                                    r.get("MaxSessionDuration"),
+                                                    r.get("AssumeRolePolicyDocument"))
+                                for r in listed}
         return self._trusts
 
     def state(self) -> AccountState:
         """The whole account: waits for every stream."""
         users = self.users()
         max_sessions = {arn: role.max_session_duration for arn, role in self.trusts().items()}
+        details = self._roles.result()
+        with reading(GAAD, "the account"):
+            roles = self._read_roles(details, max_sessions)
+        identity = self._identity.result()
+        return AccountState(identity.get("Account"), roles, users)
+
+    def _read_roles(self, details, max_sessions) -> dict[str, RoleState]:
         roles = {}
-        for role in self._roles.result()["RoleDetailList"]:
+        for role in details["RoleDetailList"]:
             policies = self._managed(role.get("AttachedManagedPolicies", ()), "role") + [
                 NamedPolicy(p["PolicyName"], "inline", "role", p["PolicyDocument"])
                 for p in role.get("RolePolicyList", ())]
@@ -173,7 +198,7 @@ class AccountDownload:
             roles[role["Arn"]] = RoleState(role["RoleName"], role["Arn"], True, max_sessions.get(role["Arn"]),
                                            role.get("AssumeRolePolicyDocument"), tuple(policies), bound,
                                            has_boundary)
-        return AccountState(self._identity.result().get("Account"), roles, users)
+        return roles
 
 
 def start_download(clients: Clients, aws_profile: str | None) -> AccountDownload:
@@ -287,14 +312,7 @@ def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable
             return user
         errors: list = []
         keys = collector._access_keys(iam, user.name, errors)
-        login = None
-        try:
-            _call(iam, "iam:GetLoginProfile", "get_login_profile", UserName=user.name)
-            login = True
-        except CallFailed as failure:
-            login = False if failure.error.kind == "NoSuchEntity" else None
-            if login is None:
-                errors.append(failure.error)
+        login = login_profile(iam, user.name, errors)
         return replace(user, access_keys=keys, has_login_profile=login, errors=tuple(errors))
 
     distinct = {u.arn: u for u in users}
@@ -364,30 +382,30 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
 
 def account_error(label: str, account: str | None, message: str) -> Result:
     """One ERROR result standing for an account that could not be read."""
-    from .engine import RuleMeta, fingerprint
+    from .engine import RuleMeta, error_result
 
     meta = RuleMeta("DISCOVER-001", "account-readable", "The account's IAM could be read", "high",
                     (2,), "discover reads the account's IAM in bulk", "Grant the auditor's policy")
     resource = f"arn:aws:iam::{account}:root" if account else f"aws-profile:{label}"
-    finding = Finding(ERROR, message)
-    return Result(meta.id, meta.name, meta.title, finding.status, meta.severity, None, account, None,
-                  resource, "AwsAccount", None, message, meta.remediation, 2, {},
-                  fingerprint(meta.id, account, resource, None))
+    return error_result(meta, message, resource, "AwsAccount", account)
 
 
 def _assumed_session(clients: Clients, role_arn: str):
     """A boto3 session acting through a read-only role of another account."""
-    from .collectors import new_session
+    from .aws import new_session
 
     sts = clients.get(None, "sts")
-    credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=role_arn,
-                        RoleSessionName="iam-auditor-discover")["Credentials"]
+    entity = f"role {role_arn}"
+    credentials = call(sts, "sts:AssumeRole", "assume_role", entity=entity, need="Credentials",
+                       RoleArn=role_arn, RoleSessionName="iam-auditor-discover")["Credentials"]
+    with reading("sts:AssumeRole", entity):
+        keys = {"aws_access_key_id": credentials["AccessKeyId"],
+                "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials["SessionToken"]}
     from .scrub import register
 
-    register(credentials.get("SecretAccessKey"), credentials.get("SessionToken"))
-    return new_session(aws_access_key_id=credentials["AccessKeyId"],
-                         aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"])
+    register(keys["aws_secret_access_key"], keys["aws_session_token"])
+    return new_session(**keys)
 
 
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
@@ -423,12 +441,21 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
                 download.stopped.set()  # the key reads stop too, before this block waits for them
                 raise
     except CallFailed as failure:
-        account = spec.role_arn.split(":")[4] if spec.role_arn else None
-        return [account_error(spec.label, account,
+        return [account_error(spec.label, _account_of(spec),
                               f"account {spec.label} could not be read: {failure.error.describe()}")]
+    except Exception as error:  # noqa: BLE001 - last resort: the other accounts' results survive
+        # Named by its type only: an unexpected exception's text may quote what AWS answered.
+        return [account_error(spec.label, _account_of(spec),
+                              f"account {spec.label} could not be audited: internal error "
+                              f"{type(error).__name__}; its results are missing")]
     finally:
         if download is not None:
             download.close()
+
+
+def _account_of(spec: AccountSpec) -> str | None:
+    parts = (spec.role_arn or "").split(":")
+    return parts[4] if len(parts) > 5 else None
 
 
 def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
@@ -469,7 +496,7 @@ def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *
                                   f"account {spec.label} could not be read: {unusable[spec]}")]
         return discover_account(spec, clients, region, settings, progress)
 
-    with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
+    with worker_pool(max(1, max_accounts), "account") as pool:
         per_account = list(pool.map(one, specs))
     return [r for results in per_account for r in results], clients.calls
 

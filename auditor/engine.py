@@ -192,6 +192,19 @@ def fingerprint(rule_id: str, account_id: str | None, resource: str, location: M
 
 # json.dumps with options builds an encoder per call; one encoder, the same text, is ~2x faster.
 _FINGERPRINT_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+def error_result(meta: RuleMeta, message: str, resource: str, resource_type: str,
+                 account_id: str | None = None, profile: str | None = None,
+                 region: str | None = None) -> Result:
+    """One ERROR result standing for something the run could not read (no rule ran on it)."""
+    return Result(meta.id, meta.name, meta.title, ERROR, meta.severity, profile, account_id, region,
+                  resource, resource_type, None, message, meta.remediation, meta.steps[0], {},
+                  fingerprint(meta.id, account_id, resource, None, profile), steps=meta.steps)
+
+
+# Failures outside any profile's role and user (the caller identity, an internal error).
+COLLECT_META = RuleMeta("COLLECT-001", "audit-complete", "Everything the audit needs could be read",
+                        "high", (2,), "the auditor reads the IAM state each profile needs",
+                        "Grant the auditor's policy; check the network path and the AWS credentials")
 
 
 class Engine:

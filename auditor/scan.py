@@ -55,4 +55,23 @@ def scan_report(config, snapshot: Snapshot, profiles=None, default_aws_profile=N
         extra["waivers"] = apply_waivers(results, config.waivers)
     if snapshot.errors:
         extra["collection_errors"] = [e.describe() for e in snapshot.errors]
+        results.extend(collection_errors(snapshot))
     return Report(mode, results, extra=extra)
+
+
+def collection_errors(snapshot: Snapshot) -> list[Result]:
+    """An ERROR for each failure not tied to a profile's role or user (a caller identity, an
+    internal error): the report names what could not be read, and the exit code is 3."""
+    from .engine import COLLECT_META, error_result
+
+    return [error_result(COLLECT_META, f"could not read {e.entity or 'AWS'}: {e.describe()}",
+                         e.entity or e.operation, "Other") for e in snapshot.errors]
+
+
+def internal_error_report(mode: str, exc: BaseException, extra: dict | None = None) -> Report:
+    """The last resort: evaluation failed unexpectedly, and the report still says so (ERROR)."""
+    from .engine import COLLECT_META, error_result
+
+    message = f"internal error {type(exc).__name__} while evaluating: the results are incomplete"
+    return Report(mode, [error_result(COLLECT_META, message, "iam-auditor", "Other")],
+                  extra=dict(extra or {}))

@@ -23,15 +23,17 @@ class CallError:
     kind: str           # one of the kinds above
     code: str           # the service's error code, e.g. "AccessDenied"
     message: str
+    entity: str = ""    # what the call was about, e.g. "role read_secrets_role"
 
     def describe(self) -> str:
+        call = f"{self.operation} on {self.entity}" if self.entity else self.operation
         if self.kind == ACCESS_DENIED:
-            return f"{self.operation} was denied (the auditor needs permission {self.operation})"
+            return f"{call} was denied (the auditor needs permission {self.operation})"
         if self.kind == THROTTLED:
-            return f"{self.operation} was throttled past the retries"
+            return f"{call} was throttled past the retries"
         if self.kind == NETWORK:
-            return f"{self.operation} failed: {self.message}"
-        return f"{self.operation} failed with {self.code}: {self.message}"
+            return f"{call} failed: {self.message}"
+        return f"{call} failed with {self.code}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def test_unreadable_account_is_an_error_result(account, monkeypatch):
     from auditor import discover as module
 
     def denied(iam, filters, stop=None):
-        from auditor.collectors import CallFailed, classify
+        from auditor.aws import CallFailed, classify
 
         raise CallFailed(classify("iam:GetAccountAuthorizationDetails", ClientError(
             {"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetAccountAuthorizationDetails")))
@@ -140,7 +140,7 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
         if key == "role:arn:aws:iam::210987654321:role/auditor":
             from botocore.exceptions import EndpointConnectionError
 
-            from auditor.collectors import CallFailed, classify
+            from auditor.aws import CallFailed, classify
 
             raise CallFailed(classify("iam:GetAccountAuthorizationDetails",
                                       EndpointConnectionError(endpoint_url="http://127.0.0.1:1")))
@@ -192,17 +192,17 @@ def test_a_failed_stream_stops_the_others(account, monkeypatch):
     """ListRoles denied: one DISCOVER-001 ERROR, and no call of that account is made after it."""
     from botocore.exceptions import ClientError
 
-    from auditor import collectors, discover as module
+    from auditor import aws, discover as module
 
-    real = collectors._pages
+    real = aws.pages
 
     def pages(client, operation, *args, **kwargs):
         if operation == "iam:ListRoles":
-            raise collectors.CallFailed(collectors.classify(operation, ClientError(
+            raise aws.CallFailed(aws.classify(operation, ClientError(
                 {"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListRoles")))
         return real(client, operation, *args, **kwargs)
 
-    monkeypatch.setattr(module, "_pages", pages)
+    monkeypatch.setattr(module, "pages", pages)
     results, calls = discover([AccountSpec("default")], "us-east-1", Settings())
     assert [(r.rule_id, r.status) for r in results] == [("DISCOVER-001", "ERROR")]
     assert "iam:ListRoles" in results[0].message
