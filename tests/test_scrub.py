@@ -59,7 +59,8 @@ def test_a_traceback_quoting_the_external_id_is_scrubbed(tmp_path):
         def broken(*args, **kwargs):
             raise RuntimeError("unparseable answer: ExternalId%22%3A%22" + os.environ["EXT"])
 
-        auditor.scan.scan_report = broken
+        # Past the last-resort guards (which name an error by its type only): a real traceback.
+        cli.finish = broken
         sys.exit(cli.main(["scan", "-c", {str(config)!r}, "--snapshot", {str(snapshot)!r}]))
     """)
     proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT,
