@@ -34,7 +34,7 @@ class Clients:
     def __init__(self, region: str | None, max_attempts: int = 5):
         self.region = region
         self.max_attempts = max_attempts
-        self._clients: dict[tuple[str | None, str], Any] = {}
+        self._clients: dict[tuple, Any] = {}
         self._lock = threading.Lock()
         self._sessions: dict[str, Any] = {}
         self.calls = 0
@@ -44,9 +44,10 @@ class Clients:
         with self._lock:
             self._sessions[name] = session
 
-    def get(self, aws_profile: str | None, service: str):
+    def get(self, aws_profile: str | None, service: str, region: str | None = None):
+        """`region`: for regional services (Secrets Manager, KMS) in another region than the scan's."""
         with self._lock:
-            key = (aws_profile, service)
+            key = (aws_profile, service) if region is None else (aws_profile, service, region)
             if key not in self._clients:
                 from botocore.config import Config
 
@@ -59,7 +60,7 @@ class Clients:
                 config = Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},
                                 user_agent_extra=f"iam-auditor/{__version__}",
                                 connect_timeout=5, read_timeout=20,
-                                region_name=self.region or session.region_name or "us-east-1")
+                                region_name=region or self.region or session.region_name or "us-east-1")
                 self._clients[key] = session.client(service, config=config)
             return self._clients[key]
 
@@ -374,9 +375,12 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
     """Fetch every distinct role, user and caller identity the profiles need, concurrently."""
     from .actions import catalogue
 
+    from .collectors_secrets import SecretReader, secret_state_key
+
     profiles = list(profiles)
     clients = Clients(region or (profiles[0].region if profiles else None))
     collector = Collector(clients)
+    secret_reader = SecretReader(clients)
     tasks: dict[tuple[str, str], Callable[[], Any]] = {}
     for p in profiles:
         role_profile = p.aws_profile or default_aws_profile
@@ -389,9 +393,12 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
                          lambda a=role_profile, r=p.role_arn: collector.role(a, r))
         tasks.setdefault(("user", entity_key(user_profile, p.user)),
                          lambda a=user_profile, u=p.user: collector.user(a, u))
+        for secret in p.secrets:
+            tasks.setdefault(("secret", secret_state_key(p, secret, role_profile)),
+                             lambda p=p, s=secret, a=role_profile: secret_reader.secret(p, s, a))
     _open_sessions(clients, {key.split("|", 1)[0] or None for _, key in tasks})
     catalogue().prefetch()       # the LP rules need it; it loads while AWS answers
-    roles, users, callers, errors = {}, {}, {}, []
+    roles, users, callers, secrets, errors = {}, {}, {}, {}, []
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
         futures = {key: pool.submit(fn) for key, fn in tasks.items()}
         for (kind, key), future in futures.items():
@@ -402,8 +409,9 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
                 continue
             if progress:
                 progress(f"{kind} {key.split('|', 1)[1] or key}")
-            {"role": roles, "user": users, "caller": callers}[kind][key] = value
-    return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors))
+            {"role": roles, "user": users, "caller": callers, "secret": secrets}[kind][key] = value
+    return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors),
+                    secrets=secrets, keys=dict(secret_reader.keys))
 
 
 def _open_sessions(clients: Clients, aws_profiles, services=("iam", "sts")) -> None:

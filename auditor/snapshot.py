@@ -7,7 +7,7 @@ key, a secret's value, or the configured external ID (that stays in the configur
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SNAPSHOT_VERSION = 1
@@ -79,6 +79,32 @@ class UserState:
 
 
 @dataclass(frozen=True)
+class SecretState:
+    """A configured secret as DescribeSecret and GetResourcePolicy describe it (never its value)."""
+
+    secret: str                          # as configured: ARN, partial ARN or name
+    region: str
+    arn: str | None = None               # resolved by DescribeSecret
+    exists: bool | None = None           # None: unknown (DescribeSecret failed or was not made)
+    kms_key_id: str | None = None        # as DescribeSecret gives it; None: aws/secretsmanager
+    key_ref: str | None = None           # its entry in Snapshot.keys
+    resource_policy: Any = None          # None: the secret has no resource policy
+    errors: tuple[CallError, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """A KMS key as DescribeKey and GetKeyPolicy describe it."""
+
+    key_id: str                          # as the secret names it (ID, ARN or alias)
+    arn: str | None = None
+    key_state: str | None = None         # Enabled, Disabled, PendingDeletion, ...
+    key_manager: str | None = None       # AWS or CUSTOMER
+    policy: Any = None
+    errors: tuple[CallError, ...] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     generated_at: str
     caller: dict                 # {"account": ..., "arn": ...} per AWS profile used
@@ -87,6 +113,8 @@ class Snapshot:
     api_calls: int = 0
     errors: tuple[CallError, ...] = ()   # failures not tied to one entity (credentials, identity)
     version: int = SNAPSHOT_VERSION
+    secrets: dict[str, SecretState] = field(default_factory=dict)  # by secret_key(...)
+    keys: dict[str, KeyState] = field(default_factory=dict)        # by SecretState.key_ref
 
     def to_json(self) -> str:
         """The snapshot file: external IDs in trust policies as tokens (see auditor.redact)."""
@@ -100,6 +128,11 @@ class Snapshot:
 
 def entity_key(aws_profile: str | None, name: str) -> str:
     return f"{aws_profile or ''}|{name}"
+
+
+def secret_key(aws_profile: str | None, region: str, secret: str) -> str:
+    """Where a configured secret's state is kept: names are per account and region."""
+    return entity_key(aws_profile, f"{region}|{secret}")
 
 
 def snapshot_from_dict(data: dict) -> Snapshot:
@@ -125,10 +158,18 @@ def snapshot_from_dict(data: dict) -> Snapshot:
                             "access_keys": None if keys is None else tuple(AccessKey(**k) for k in keys),
                             "errors": errors(item.get("errors"))})
 
+    def secret(item):
+        return SecretState(**{**item, "errors": errors(item.get("errors"))})
+
+    def key(item):
+        return KeyState(**{**item, "errors": errors(item.get("errors"))})
+
     try:
         return Snapshot(generated_at=data["generated_at"], caller=dict(data.get("caller") or {}),
                         roles={k: role(v) for k, v in data.get("roles", {}).items()},
                         users={k: user(v) for k, v in data.get("users", {}).items()},
-                        api_calls=int(data.get("api_calls", 0)), errors=errors(data.get("errors")))
+                        api_calls=int(data.get("api_calls", 0)), errors=errors(data.get("errors")),
+                        secrets={k: secret(v) for k, v in (data.get("secrets") or {}).items()},
+                        keys={k: key(v) for k, v in (data.get("keys") or {}).items()})
     except (TypeError, KeyError, AttributeError) as error:
         raise ValueError(f"malformed snapshot: {error}") from None
