@@ -124,7 +124,8 @@ def _decide(view, case, key, evidence, where) -> Finding:
                           boundary=[d.policy for d in boundary] if boundary else None)
         evidence["role_policies"] = decision_evidence(identity, documents + (boundary or []))
         if not identity.allowed:
-            return failed(f"{why}, but the role's policies do not allow kms:Decrypt on {key.arn}",
+            return failed(f"the role cannot decrypt {case.secret} because {why} and the role's "
+                          f"policies do not allow kms:Decrypt on {key.arn}",
                           location=case.location("role-policies"), evidence=evidence, **where,
                           remediation="Add to the role's policy (step 1): "
                                       + identity_decrypt_statement(key.arn, case.region)
