@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="YAML list of accounts: {account, aws_profile | role_arn}")
     discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
                           help="accounts read at once (default: 4)")
+    discover.add_argument("--secrets", action="store_true",
+                          help="also check every secret's resource policy for exposure (SECRET-001; "
+                               "one API call per secret)")
     _common(discover, many_aws_profiles=True)
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
@@ -278,7 +281,7 @@ def _cmd_discover(args) -> int:
     settings = Settings(severity_overrides=_severity_overrides(args.severity))
     with _progress_bar(args) as bar:
         results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
-                                  progress=bar)
+                                  progress=bar, secrets=args.secrets)
     return finish(Report("discover", results, extra={"api_calls": calls,
                                                       "accounts": [s.label for s in specs]}), args)
 

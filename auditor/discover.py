@@ -388,7 +388,7 @@ def _assumed_session(clients: Clients, role_arn: str):
 
 
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
-                     progress=None) -> list[Result]:
+                     progress=None, secrets: bool = False) -> list[Result]:
     key = spec.aws_profile
     download = None
     try:
@@ -413,9 +413,14 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
                 if progress:
                     progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
                                        + len(secret_roles))
-                return evaluate_account(state, pairs, secret_roles, region, settings,
-                                        progress=progress.update if progress else None,
-                                        keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+                results = evaluate_account(state, pairs, secret_roles, region, settings,
+                                           progress=progress.update if progress else None,
+                                           keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+                if secrets:             # --secrets: SECRET-001 on every secret (a call per secret)
+                    from .discover_secrets import secret_results
+
+                    results += secret_results(clients, key, state.account, region, settings, DiscoveredPair)
+                return results
             except BaseException:
                 download.stopped.set()  # the key reads stop too, before this block waits for them
                 raise
@@ -445,7 +450,7 @@ def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
 
 
 def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
-             max_accounts: int = 4, progress=None) -> tuple[list[Result], int]:
+             max_accounts: int = 4, progress=None, secrets: bool = False) -> tuple[list[Result], int]:
     """Results for every account (concurrently, bounded) and the number of API calls made."""
     from .actions import catalogue
     from .collectors import _open_sessions
@@ -458,5 +463,5 @@ def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *
     region = region or "us-east-1"
     with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
         per_account = list(pool.map(
-            lambda spec: discover_account(spec, clients, region, settings, progress), specs))
+            lambda spec: discover_account(spec, clients, region, settings, progress, secrets), specs))
     return [r for results in per_account for r in results], clients.calls

@@ -107,10 +107,12 @@ def check(view, settings):
                          f"{', '.join(sorted(trusted))} read it", evidence=case.evidence(), **where)
         for exposure in found:
             scope = statement_json({"StringEquals": {"aws:PrincipalAccount": case.role_account or case.account}})
+            # In discover there is no configured role: the readers are for the owner to name.
+            readers = f"only the role ({{\"AWS\": \"{case.role_arn}\"}})" if case.role_arn \
+                else "only the principals that need it"
             yield failed(f"{exposure.statement.location_label} of the resource policy of {case.secret} lets "
                          f"{exposure.who} read it", severity=exposure.severity,
                          location=case.location("secret-policy", exposure.statement),
                          evidence=case.evidence(accounts=list(exposure.accounts)),
-                         remediation=f"In {exposure.statement.location_label}, name only the role "
-                                     f"({{\"AWS\": \"{case.role_arn}\"}}) as Principal, or add "
-                                     f"\"Condition\": {scope}", **where)
+                         remediation=f"In {exposure.statement.location_label}, name {readers} as "
+                                     f"Principal, or add \"Condition\": {scope}", **where)

@@ -98,3 +98,20 @@ def test_collect_then_scan_snapshot_gives_the_same_secret_results(account, tmp_p
     offline = run_cli("scan", "-c", config, "--snapshot", snapshot, "--format", "json", env=env)
     assert _secret_rules(json.loads(offline.stdout)) == _secret_rules(live)
     assert _secret_rules(live)["CHAIN-007"] == [("FAIL", "high")]
+
+
+def test_discover_secrets_reports_exposed_secrets_only_when_asked(account, validate_report):
+    narrow_setup(account)
+    exposed = account.secret("partner/feed", resource_policy=PUBLIC_READ)
+    plain = run_cli("discover", "--format", "json", env=account.env())
+    assert not any(r["rule_id"] == "SECRET-001" for r in json.loads(plain.stdout)["results"])
+    proc = run_cli("discover", "--secrets", "--format", "json", env=account.env())
+    assert "Traceback" not in proc.stderr, proc.stderr
+    report = validate_report(json.loads(proc.stdout))
+    secret_results = {r["resource"]: (r["status"], r["severity"]) for r in report["results"]
+                      if r["rule_id"] == "SECRET-001"}
+    assert secret_results[exposed] == ("FAIL", "critical")
+    assert sorted(s for s, _ in secret_results.values()) == ["FAIL", "PASS"]
+    # ListSecrets (one page) and one GetResourcePolicy per secret: 3 calls for 2 secrets.
+    assert report["api_calls"] - json.loads(plain.stdout)["api_calls"] == 3
+    assert proc.returncode == 1
