@@ -15,8 +15,9 @@ META = RuleMeta(
                 "matching the role and secretsmanager:GetSecretValue (conditions evaluated for the "
                 "role's call); a secret in another account than the role needs an Allow naming the "
                 "role (its ARN or its account). PASS when a secret of the role's account has no "
-                "resource policy; SKIP when no secrets are configured; ERROR when a secret could "
-                "not be described.",
+                "resource policy; FAIL when a secret does not exist (the product's read fails); "
+                "SKIP when no secrets are configured; ERROR when a secret could not be described "
+                "or its policy decision hinges on conditions the auditor cannot decide.",
     remediation="Remove the Deny that matches the role from the secret's resource policy; for a "
                 "secret in another account, add an Allow statement for the role.",
 )
