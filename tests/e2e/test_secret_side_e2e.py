@@ -5,6 +5,7 @@ import json
 
 from clitools import run_cli
 from moto_account import ACCOUNT, REGION, statuses
+from test_cross_account import cross  # noqa: F401 - the two-account fixture
 from test_scan_e2e import narrow_setup, scan
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/read_secrets_role"
@@ -115,3 +116,37 @@ def test_discover_secrets_reports_exposed_secrets_only_when_asked(account, valid
     # ListSecrets (one page) and one GetResourcePolicy per secret: 3 calls for 2 secrets.
     assert report["api_calls"] - json.loads(plain.stdout)["api_calls"] == 3
     assert proc.returncode == 1
+
+
+def test_secret_in_another_account_is_read_with_secrets_aws_profile(account, cross):
+    """The secret in account B (the user's account), the role in A: read with the profile of B;
+    the key policy and the resource policy of B must name the role of A, and the role's own
+    policies must allow kms:Decrypt (cross-account: both sides)."""
+    from test_cross_account import ACCOUNT_B, _account_b_session
+
+    profile, env, _ = cross
+    session_b = _account_b_session(account)
+    kms_b = session_b.client("kms", endpoint_url=account.endpoint)
+    key_b = kms_b.create_key(Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {**ROOT, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_B}:root"}}, ROLE_DECRYPT]}))["KeyMetadata"]["Arn"]
+    sm_b = session_b.client("secretsmanager", endpoint_url=account.endpoint)
+    secret_b = sm_b.create_secret(Name="shared/db", SecretString="not-a-real-password", KmsKeyId=key_b)["ARN"]
+    assert f":{ACCOUNT_B}:secret:" in secret_b
+    sm_b.put_resource_policy(SecretId=secret_b, ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "secretsmanager:GetSecretValue",
+         "Resource": "*"}]}))
+    account.iam.put_role_policy(RoleName="read_secrets_role", PolicyName="decrypt-b", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_b}]}))
+    profile = dict(profile, secrets=[secret_b])
+
+    _, unread = account.scan(account.config(profile), env=env)
+    assert [(r["status"], "secrets_aws_profile" in r["message"]) for r in unread["results"]
+            if r["rule_id"] == "CHAIN-007"] == [("ERROR", True)]
+
+    _, report = account.scan(account.config(dict(profile, secrets_aws_profile="acct-b")), env=env)
+    assert _secret_rules(report) == {"CHAIN-006": [("PASS", "high")], "CHAIN-007": [("PASS", "high")],
+                                     "SECRET-001": [("PASS", "high")]}, report["results"]
+    # Without the resource policy, a role of another account cannot read it.
+    sm_b.delete_resource_policy(SecretId=secret_b)
+    _, report = account.scan(account.config(dict(profile, secrets_aws_profile="acct-b")), env=env)
+    assert statuses(report)["CHAIN-006"] == [("FAIL", "high")]
