@@ -5,13 +5,13 @@ import textwrap
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from auditor.collectors import collect
 from auditor.config import load_config
 from auditor.errors import UsageError
 from auditor.readonly import ALLOWED_OPERATIONS
 from auditor.snapshot import NO_SUCH_ENTITY, snapshot_from_dict
+from test_collectors import aws  # noqa: F401 - mock_aws with an IAM set-up, fake credentials
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/read_secrets_role"
@@ -54,28 +54,18 @@ def test_the_four_reads_are_allowed_and_values_never():
                    for op in ALLOWED_OPERATIONS)
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.Session(region_name=REGION)
-
-
-def _key(session, statements):
-    return session.client("kms").create_key(Policy=json.dumps(
+def _key(statements):
+    return boto3.client("kms", region_name=REGION).create_key(Policy=json.dumps(
         {"Version": "2012-10-17", "Statement": statements}))["KeyMetadata"]["Arn"]
 
 
 def test_collects_secrets_and_reads_a_shared_key_once(aws, tmp_path):
     root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
             "Resource": "*"}
-    key = _key(aws, [root])
-    kms = aws.client("kms")
+    key = _key([root])
+    kms = boto3.client("kms", region_name=REGION)
     kms.create_alias(AliasName="alias/shared", TargetKeyId=key.rsplit("/", 1)[-1])
-    sm = aws.client("secretsmanager")
+    sm = boto3.client("secretsmanager", region_name=REGION)
     by_arn = sm.create_secret(Name="a", SecretString="x", KmsKeyId=key)["ARN"]
     sm.create_secret(Name="b", SecretString="x", KmsKeyId=key)
     by_alias = sm.create_secret(Name="c", SecretString="x", KmsKeyId="alias/shared")["ARN"]
