@@ -8,7 +8,7 @@ from typing import Iterator
 
 from auditor.collectors_secrets import arn_part
 from auditor.engine import Finding, Unavailable, errored, skipped
-from auditor.policy import TRUST, Policy
+from auditor.policy import TRUST
 from auditor.scan_view import Document, parse_once
 from auditor.snapshot import SecretState
 
@@ -110,7 +110,3 @@ def identity_decrypt_statement(key_arn: str, region: str) -> str:
     return statement_json({"Sid": "DecryptSecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
                            "Resource": key_arn, "Condition": {"StringEquals": {
                                "kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}})
-
-
-def parsed(document: Document | None) -> list[Policy]:
-    return [document.policy] if document is not None else []

@@ -303,7 +303,7 @@ def test_markdown_footer_has_counts_time_and_version(demo_report):
     from auditor import __version__
 
     tail = markdown.render(demo_report).rstrip().splitlines()[-3:]
-    assert tail[0].startswith("42 results: 32 pass, 9 fail (1 high, 6 medium, 2 low), 0 error")
+    assert tail[0].startswith("52 results: 38 pass, 10 fail (2 high, 6 medium, 2 low), 0 error")
     assert tail[-1] == f"_Generated {demo_report.generated_at} by iam-auditor {__version__}._"
 
 

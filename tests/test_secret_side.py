@@ -14,7 +14,6 @@ from auditor.snapshot import NO_SUCH_ENTITY, snapshot_from_dict
 from test_collectors import aws  # noqa: F401 - mock_aws with an IAM set-up, fake credentials
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/read_secrets_role"
 OTHER_SECRET = f"arn:aws:secretsmanager:{REGION}:444455556666:secret:shared/db-AbCdEf"
 
 CONFIG = textwrap.dedent("""\
