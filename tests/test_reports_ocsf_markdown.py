@@ -332,6 +332,6 @@ def test_cli_demo_ocsf():
     proc = run_cli("demo", "--format", "ocsf")
     assert proc.returncode == 1, proc.stderr
     events = json.loads(proc.stdout)
-    assert len(events) == 42
+    assert len(events) == 52
     for event in events:
         check_detection_finding(event)
