@@ -82,9 +82,10 @@ class Clients:
         with self._lock:
             self._sessions[name] = session
 
-    def get(self, aws_profile: str | None, service: str):
+    def get(self, aws_profile: str | None, service: str, region: str | None = None):
+        """`region`: for regional services (Secrets Manager, KMS) in another region than the scan's."""
         with self._lock:
-            key = (aws_profile, service)
+            key = (aws_profile, service) if region is None else (aws_profile, service, region)
             if key not in self._clients:
                 from botocore.config import Config
 
@@ -99,7 +100,7 @@ class Clients:
                                 user_agent_extra=f"iam-auditor/{__version__}",
                                 connect_timeout=min(5.0, self.read_timeout),
                                 read_timeout=self.read_timeout,
-                                region_name=self.region or session.region_name or "us-east-1")
+                                region_name=region or self.region or session.region_name or "us-east-1")
                 self._clients[key] = session.client(service, config=config)
             return self._clients[key]
 

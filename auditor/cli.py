@@ -335,7 +335,7 @@ def _cmd_discover(args) -> int:
     with ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
         try:
             results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
-                                      progress=bar)
+                                      progress=bar, secrets=args.secrets)
         except UsageError:
             raise
         except Exception as error:  # noqa: BLE001 - last resort

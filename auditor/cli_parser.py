@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="YAML list of accounts: {account, aws_profile | role_arn}")
     discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
                           help="accounts read at once (default: 4)")
+    discover.add_argument("--secrets", action="store_true",
+                          help="also check every secret's resource policy for exposure (SECRET-001; "
+                               "one API call per secret)")
     _common(discover)
     _aws_options(discover, many_aws_profiles=True)
 

@@ -290,9 +290,12 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
     """Fetch every distinct role, user and caller identity the profiles need, concurrently."""
     from .actions import catalogue
 
+    from .collectors_secrets import SecretReader, secret_state_key
+
     profiles = list(profiles)
     clients = Clients(region or (profiles[0].region if profiles else None))
     collector = Collector(clients)
+    secret_reader = SecretReader(clients)
     tasks: dict[tuple[str, str], Callable[[], Any]] = {}
     for p in profiles:
         role_profile = p.aws_profile or default_aws_profile
@@ -305,9 +308,12 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
                          lambda a=role_profile, r=p.role_arn: collector.role(a, r))
         tasks.setdefault(("user", entity_key(user_profile, p.user)),
                          lambda a=user_profile, u=p.user: collector.user(a, u))
+        for secret in p.secrets:
+            tasks.setdefault(("secret", secret_state_key(p, secret, role_profile)),
+                             lambda p=p, s=secret, a=role_profile: secret_reader.secret(p, s, a))
     _open_sessions(clients, {key.split("|", 1)[0] or None for _, key in tasks})
     catalogue().prefetch()       # the LP rules need it; it loads while AWS answers
-    roles, users, callers, errors = {}, {}, {}, []
+    roles, users, callers, secrets, errors = {}, {}, {}, {}, []
     with worker_pool(max_workers, "collect") as pool:
         futures = {key: pool.submit(fn) for key, fn in tasks.items()}
         for (kind, key), future in futures.items():
@@ -322,9 +328,10 @@ def collect(profiles: Iterable[Any], region: str | None = None, *,
                 errors.append(_internal_error(kind, name, unexpected))
                 continue
             if progress:
-                progress(f"{kind} {name}")
-            {"role": roles, "user": users, "caller": callers}[kind][key] = value
-    return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors))
+                progress(f"{kind} {key.split('|', 1)[1] or key}")
+            {"role": roles, "user": users, "caller": callers, "secret": secrets}[kind][key] = value
+    return Snapshot(utc_now(), callers, roles, users, clients.calls, tuple(errors),
+                    secrets=secrets, keys=dict(secret_reader.keys))
 
 
 def _internal_error(kind: str, name: str, exc: BaseException) -> CallError:

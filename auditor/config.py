@@ -37,7 +37,7 @@ _SETTINGS_KEYS = _SETTINGS_INT_KEYS + ("new_key_grace_days", "rules", "skip_rule
 _PROFILE_REQUIRED = ("name", "auth_type", "region", "user", "role_arn", "external_id",
                      "sts_duration")
 _PROFILE_OPTIONAL = ("access_key_id", "secret_access_key", "secrets", "aws_profile",
-                     "user_aws_profile")
+                     "user_aws_profile", "secrets_aws_profile")
 _PROFILE_KEYS = _PROFILE_REQUIRED + _PROFILE_OPTIONAL
 _WAIVER_KEYS = ("rule", "profile", "resource", "reason", "expires")
 # Values that must never be echoed in an error message.
@@ -65,6 +65,7 @@ class Profile:
     secrets: tuple[str, ...] = ()
     aws_profile: str | None = None
     user_aws_profile: str | None = None
+    secrets_aws_profile: str | None = None     # reads secrets of another account than the role's
 
     @property
     def user_name(self) -> str:
@@ -113,6 +114,7 @@ class Profile:
             ("secret_access_key_literal", self.secret_access_key_literal),
             ("secrets", self.secrets), ("aws_profile", self.aws_profile),
             ("user_aws_profile", self.user_aws_profile),
+            ("secrets_aws_profile", self.secrets_aws_profile),
         ]
         body = ", ".join(f"{key}={value!r}" for key, value in items)
         return f"Profile({body}, secret_access_key={secret})"
@@ -452,11 +454,13 @@ class _Validator:
         aws_profile = self.optional_string(raw.get("aws_profile"), "aws_profile", where)
         user_aws_profile = self.optional_string(raw.get("user_aws_profile"), "user_aws_profile",
                                                 where)
+        secrets_aws_profile = self.optional_string(raw.get("secrets_aws_profile"),
+                                                   "secrets_aws_profile", where)
         return Profile(name=name, auth_type=auth_type, region=region, user=user,
                        role_arn=role_arn, external_id=external_id, sts_duration=sts_duration,
                        access_key_id=access_key_id, secret_access_key_literal=literal,
                        secret_access_key=secret, secrets=secrets, aws_profile=aws_profile,
-                       user_aws_profile=user_aws_profile)
+                       user_aws_profile=user_aws_profile, secrets_aws_profile=secrets_aws_profile)
 
     def secret(self, raw: Any, where: str) -> tuple[str | None, bool]:
         """(value, literal): literal unless the value came entirely from the environment."""

@@ -3,7 +3,11 @@
 The account follows the set-up guide with the mistakes people make: GetSecretValue on "*",
 AssumeRole on "*", ec2.amazonaws.com left in the trust policy, and two product profiles: one
 healthy, one whose role accepts any external ID (StringLike "*" ... IfExists) and whose STS
-duration equals the role's maximum.
+duration equals the role's maximum. The healthy profile's database secret is encrypted with a
+customer managed key whose key policy forgets the role (it delegates to the account, and the
+role's policies lack kms:Decrypt): the connection test would fail with "Access to KMS is not
+allowed". Its warehouse secret is done right: a key policy naming the role through Secrets
+Manager, and a resource policy naming the role.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ profiles:
     secret_access_key: ${DEMO_SECRET_ACCESS_KEY}
     secrets:
       - ${DEMO_SECRET_ARN}
+      - ${DEMO_WAREHOUSE_SECRET_ARN}
   - name: catalog-legacy
     auth_type: iam_role
     region: us-east-1
@@ -59,11 +64,50 @@ def _trust(statements):
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/read_secrets_role"
+# The default key policy (AWS KMS Developer Guide, "Default key policy") and a key administrator:
+# nothing names the product's role, so it needs kms:Decrypt in its own policies, which it lacks.
+FORGETFUL_KEY_POLICY = [
+    {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "Allow access for Key Administrators", "Effect": "Allow",
+     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/KeyAdmin"},
+     "Action": ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
+                "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
+                "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"], "Resource": "*"}]
+ROLE_KEY_STATEMENT = {
+    "Sid": "AllowCatalogRoleViaSecretsManager", "Effect": "Allow", "Principal": {"AWS": ROLE_ARN},
+    "Action": "kms:Decrypt", "Resource": "*",
+    "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}}}
+
+
+def _secrets(session) -> dict:
+    """The database secret under a key that forgets the role; the warehouse secret done right."""
+    kms = session.client("kms", region_name=REGION)
+    secrets = session.client("secretsmanager", region_name=REGION)
+
+    def key(statements, alias):
+        arn = kms.create_key(Description=alias, Policy=json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}))["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=f"alias/{alias}", TargetKeyId=arn.rsplit("/", 1)[-1])
+        return f"alias/{alias}"
+
+    database = secrets.create_secret(Name="catalog/prod-db", SecretString="demo-not-a-real-password",
+                                     KmsKeyId=key(FORGETFUL_KEY_POLICY, "catalog-prod-db"))["ARN"]
+    warehouse = secrets.create_secret(
+        Name="catalog/prod-warehouse", SecretString="demo-not-a-real-password",
+        KmsKeyId=key(FORGETFUL_KEY_POLICY[:1] + [ROLE_KEY_STATEMENT], "catalog-prod-warehouse"))["ARN"]
+    secrets.put_resource_policy(SecretId=warehouse, ResourcePolicy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "CatalogRoleReads", "Effect": "Allow", "Principal": {"AWS": ROLE_ARN},
+            "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+    return {"DEMO_SECRET_ARN": database, "DEMO_WAREHOUSE_SECRET_ARN": warehouse}
+
+
 def build_account(session) -> dict:
     """Create the sample account's IAM and Secrets Manager state; returns values for the config."""
     iam = session.client("iam")
-    secrets = session.client("secretsmanager", region_name=REGION)
-    secret = secrets.create_secret(Name="catalog/prod-db", SecretString="demo-not-a-real-password")
+    secret_arns = _secrets(session)
     read_policy = iam.create_policy(PolicyName="read_secrets_policy", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Sid": "VisualEditor0", "Effect": "Allow",
                                                 "Action": "secretsmanager:GetSecretValue",
@@ -91,8 +135,7 @@ def build_account(session) -> dict:
     return {"DEMO_HEALTHY_EXTERNAL_ID": HEALTHY_EXTERNAL_ID,
             "DEMO_LEGACY_EXTERNAL_ID": LEGACY_EXTERNAL_ID,
             "DEMO_ACCESS_KEY_ID": key["AccessKeyId"],
-            "DEMO_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-            "DEMO_SECRET_ARN": secret["ARN"]}
+            "DEMO_SECRET_ACCESS_KEY": key["SecretAccessKey"], **secret_arns}
 
 
 @contextmanager

@@ -409,7 +409,7 @@ def _assumed_session(clients: Clients, role_arn: str):
 
 
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
-                     progress=None) -> list[Result]:
+                     progress=None, secrets: bool = False) -> list[Result]:
     key = spec.aws_profile
     download = None
     try:
@@ -434,9 +434,14 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
                 if progress:
                     progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
                                        + len(secret_roles))
-                return evaluate_account(state, pairs, secret_roles, region, settings,
-                                        progress=progress.update if progress else None,
-                                        keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+                results = evaluate_account(state, pairs, secret_roles, region, settings,
+                                           progress=progress.update if progress else None,
+                                           keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+                if secrets:             # --secrets: SECRET-001 on every secret (a call per secret)
+                    from .discover_secrets import secret_results
+
+                    results += secret_results(clients, key, state.account, region, settings, DiscoveredPair)
+                return results
             except BaseException:
                 download.stopped.set()  # the key reads stop too, before this block waits for them
                 raise
@@ -475,7 +480,7 @@ def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
 
 
 def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
-             max_accounts: int = 4, progress=None) -> tuple[list[Result], int]:
+             max_accounts: int = 4, progress=None, secrets: bool = False) -> tuple[list[Result], int]:
     """Results for every account (concurrently, bounded) and the number of API calls made."""
     from .actions import catalogue
     from .collectors import _open_sessions
@@ -494,7 +499,7 @@ def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *
             account = spec.role_arn.split(":")[4] if spec.role_arn else None
             return [account_error(spec.label, account,
                                   f"account {spec.label} could not be read: {unusable[spec]}")]
-        return discover_account(spec, clients, region, settings, progress)
+        return discover_account(spec, clients, region, settings, progress, secrets)
 
     with worker_pool(max(1, max_accounts), "account") as pool:
         per_account = list(pool.map(one, specs))

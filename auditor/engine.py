@@ -171,7 +171,8 @@ def load_rules() -> dict[str, RegisteredRule]:
     return dict(sorted(REGISTRY.items(), key=lambda item: _rule_sort_key(item[0])))
 
 
-_FAMILY_ORDER = {"CHAIN": 0, "LP": 1, "TRUST": 2, "SESSION": 3, "KEY": 4, "CONFIG": 5, "POLICY": 6}
+_FAMILY_ORDER = {"CHAIN": 0, "SECRET": 1, "LP": 2, "TRUST": 3, "SESSION": 4, "KEY": 5, "CONFIG": 6,
+                 "POLICY": 7}
 
 
 def _rule_sort_key(rule_id: str) -> tuple[int, str]:

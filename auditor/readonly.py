@@ -14,6 +14,11 @@ ALLOWED_OPERATIONS = frozenset({
     "iam:ListGroupsForUser", "iam:ListAttachedGroupPolicies", "iam:ListGroupPolicies",
     "iam:GetGroupPolicy", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile",
     "iam:GetAccountAuthorizationDetails", "iam:ListRoles", "iam:ListUsers",
+    # The secret side of the chain: a secret's metadata and resource policy (never its value),
+    # the key that encrypts it and that key's policy.
+    "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
+    "secretsmanager:ListSecrets",  # discover --secrets only
+    "kms:DescribeKey", "kms:GetKeyPolicy",
 })
 ALWAYS_REFUSED = frozenset({"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"})
 

@@ -10,17 +10,22 @@ from .snapshot import Snapshot, entity_key
 
 
 def profile_views(config_profiles, snapshot: Snapshot, settings, default_aws_profile=None) -> list[ProfileView]:
+    from .collectors_secrets import secret_state_key
+
     views = []
     profiles = tuple(config_profiles)
     for p in profiles:
         role_profile = p.aws_profile or default_aws_profile
         user_profile = p.user_aws_profile or role_profile
         caller = snapshot.caller.get(entity_key(user_profile, "")) or {}
+        secrets = {s: snapshot.secrets[k] for s in p.secrets
+                   if (k := secret_state_key(p, s, role_profile)) in snapshot.secrets}
         views.append(ProfileView(
             profile=p,
             role=snapshot.roles.get(entity_key(role_profile, p.role_arn)),
             user=snapshot.users.get(entity_key(user_profile, p.user)),
-            settings=settings, caller_account=caller.get("account"), peers=profiles))
+            settings=settings, caller_account=caller.get("account"), peers=profiles,
+            secrets=secrets, keys=snapshot.keys))
     return views
 
 

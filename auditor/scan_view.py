@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .policy import IDENTITY, TRUST, Policy, parse_policy
 from .settings import Settings
-from .snapshot import NO_SUCH_ENTITY, CallError, NamedPolicy, RoleState, UserState
+from .snapshot import (NO_SUCH_ENTITY, CallError, KeyState, NamedPolicy, RoleState, SecretState,
+                       UserState)
 
 
 from .engine import Unavailable  # noqa: E402 - re-exported for rules
@@ -65,6 +66,9 @@ class ProfileView:
     settings: Settings
     caller_account: str | None = None
     peers: tuple = field(default_factory=tuple)   # every profile of the scan (TRUST-004)
+    # The secret side: each configured secret's state (by the secret as configured) and the keys.
+    secrets: Mapping[str, SecretState] = field(default_factory=dict)
+    keys: Mapping[str, KeyState] = field(default_factory=dict)
 
     # -- role -------------------------------------------------------------------------------
     @property

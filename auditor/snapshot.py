@@ -7,7 +7,7 @@ key, a secret's value, or the configured external ID (that stays in the configur
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SNAPSHOT_VERSION = 1
@@ -81,6 +81,32 @@ class UserState:
 
 
 @dataclass(frozen=True)
+class SecretState:
+    """A configured secret as DescribeSecret and GetResourcePolicy describe it (never its value)."""
+
+    secret: str                          # as configured: ARN, partial ARN or name
+    region: str
+    arn: str | None = None               # resolved by DescribeSecret
+    exists: bool | None = None           # None: unknown (DescribeSecret failed or was not made)
+    kms_key_id: str | None = None        # as DescribeSecret gives it; None: aws/secretsmanager
+    key_ref: str | None = None           # its entry in Snapshot.keys
+    resource_policy: Any = None          # None: the secret has no resource policy
+    errors: tuple[CallError, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """A KMS key as DescribeKey and GetKeyPolicy describe it."""
+
+    key_id: str                          # as the secret names it (ID, ARN or alias)
+    arn: str | None = None
+    key_state: str | None = None         # Enabled, Disabled, PendingDeletion, ...
+    key_manager: str | None = None       # AWS or CUSTOMER
+    policy: Any = None
+    errors: tuple[CallError, ...] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     generated_at: str
     caller: dict                 # {"account": ..., "arn": ...} per AWS profile used
@@ -89,6 +115,8 @@ class Snapshot:
     api_calls: int = 0
     errors: tuple[CallError, ...] = ()   # failures not tied to one entity (credentials, identity)
     version: int = SNAPSHOT_VERSION
+    secrets: dict[str, SecretState] = field(default_factory=dict)  # by secret_key(...)
+    keys: dict[str, KeyState] = field(default_factory=dict)        # by SecretState.key_ref
 
     def to_json(self) -> str:
         """The snapshot file: external IDs in every policy as salted tokens (auditor.redact)."""
@@ -103,6 +131,10 @@ class Snapshot:
             for named in (*entity["policies"], entity["boundary"]):
                 if named is not None:
                     named["document"] = redact_document(named["document"], salt)
+        for secret in data["secrets"].values():
+            secret["resource_policy"] = redact_document(secret["resource_policy"], salt)
+        for key in data["keys"].values():
+            key["policy"] = redact_document(key["policy"], salt)
         return dumps(data, indent=2, sort_keys=True, default=str) + "\n"
 
 
@@ -110,10 +142,22 @@ def entity_key(aws_profile: str | None, name: str) -> str:
     return f"{aws_profile or ''}|{name}"
 
 
+def secret_key(aws_profile: str | None, region: str, secret: str) -> str:
+    """Where a configured secret's state is kept: names are per account and region."""
+    return entity_key(aws_profile, f"{region}|{secret}")
+
+
 def read_snapshot(path: str) -> Snapshot:
     """`--snapshot FILE`: the snapshot, or a UsageError of one line."""
     from .errors import UsageError
     from .safejson import JSONInputError, load_json_file
+
+
+    def secret(item):
+        return SecretState(**{**item, "errors": errors(item.get("errors"))})
+
+    def key(item):
+        return KeyState(**{**item, "errors": errors(item.get("errors"))})
 
     try:
         return snapshot_from_dict(load_json_file(path))
@@ -125,13 +169,18 @@ def read_snapshot(path: str) -> Snapshot:
 
 _NONE = type(None)
 # Field -> accepted JSON types, for each record of the file (bool is no int here).
-_CALL_ERROR = {"operation": str, "kind": str, "code": str, "message": str}
+_CALL_ERROR = {"operation": str, "kind": str, "code": str, "message": str, "entity": str}
 _POLICY = {"name": str, "kind": str, "source": str, "document": (dict, str, list), "arn": (str, _NONE)}
 _KEY = {"access_key_id": str, "status": str, "created": (str, _NONE), "last_used": (str, _NONE)}
 _ENTITY = {"name": str, "arn": (str, _NONE), "exists": (bool, _NONE), "policies": list,
            "boundary": (dict, _NONE), "has_boundary": bool, "errors": list}
 _ROLE = {**_ENTITY, "max_session_duration": (int, _NONE), "trust_policy": (dict, str, list, _NONE)}
 _USER = {**_ENTITY, "groups": list, "access_keys": (list, _NONE), "has_login_profile": (bool, _NONE)}
+_SECRET = {"secret": str, "region": str, "arn": (str, _NONE), "exists": (bool, _NONE),
+           "kms_key_id": (str, _NONE), "key_ref": (str, _NONE),
+           "resource_policy": (dict, str, list, _NONE), "errors": list}
+_KMS_KEY = {"key_id": str, "arn": (str, _NONE), "key_state": (str, _NONE), "key_manager": (str, _NONE),
+            "policy": (dict, str, list, _NONE), "errors": list}
 
 
 def _record(item, fields: dict, where: str, required=()) -> dict:
@@ -158,12 +207,14 @@ def snapshot_from_dict(data: dict) -> Snapshot:
     if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
         raise ValueError(f"not an iam-auditor snapshot of version {SNAPSHOT_VERSION}")
     _record(data, {"version": int, "generated_at": str, "caller": dict, "roles": dict,
-                   "users": dict, "api_calls": int, "errors": list}, "the file", ("generated_at",))
+                   "users": dict, "api_calls": int, "errors": list, "secrets": dict, "keys": dict},
+            "the file", ("generated_at",))
     if data.get("api_calls", 0) < 0:
         raise ValueError("malformed snapshot: api_calls is negative")
 
     def errors(items, where):
-        return tuple(CallError(**_record(e, _CALL_ERROR, f"{where}.errors[{n}]", tuple(_CALL_ERROR)))
+        return tuple(CallError(**_record(e, _CALL_ERROR, f"{where}.errors[{n}]",
+                                                ("operation", "kind", "code", "message")))
                      for n, e in enumerate(items or ()))
 
     def policy(item, where):
@@ -195,6 +246,18 @@ def snapshot_from_dict(data: dict) -> Snapshot:
                                                     ("access_key_id", "status")))
                                 for n, k in enumerate(keys))})
 
+    def secret(name, item):
+        where = f"secrets[{name!r}]"
+        item = _record(item, _SECRET, where, ("secret", "region"))
+        return SecretState(**{**item, "resource_policy": tokens_to_values(item.get("resource_policy")),
+                              "errors": errors(item.get("errors"), where)})
+
+    def key(name, item):
+        where = f"keys[{name!r}]"
+        item = _record(item, _KMS_KEY, where, ("key_id",))
+        return KeyState(**{**item, "policy": tokens_to_values(item.get("policy")),
+                           "errors": errors(item.get("errors"), where)})
+
     caller = data.get("caller") or {}
     if not all(isinstance(v, dict) and all(isinstance(x, (str, _NONE)) for x in v.values())
                for v in caller.values()):
@@ -202,4 +265,7 @@ def snapshot_from_dict(data: dict) -> Snapshot:
     return Snapshot(generated_at=data["generated_at"], caller=dict(caller),
                     roles={k: role(k, v) for k, v in data.get("roles", {}).items()},
                     users={k: user(k, v) for k, v in data.get("users", {}).items()},
-                    api_calls=data.get("api_calls", 0), errors=errors(data.get("errors"), "the file"))
+                    api_calls=data.get("api_calls", 0), errors=errors(data.get("errors"), "the file"),
+                    secrets={k: secret(k, v) for k, v in data.get("secrets", {}).items()},
+                    keys={k: key(k, v) for k, v in data.get("keys", {}).items()})
+

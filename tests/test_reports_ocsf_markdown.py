@@ -222,7 +222,7 @@ def test_markdown_demo_is_not_ready(demo_report):
     assert blocking
     assert f"❌ Not ready to go live: {len(blocking)} blocking findings" in text
     assert "✅ Ready to go live" not in text
-    assert "1 high, 6 medium" in text.splitlines()[2]
+    assert "2 high, 6 medium" in text.splitlines()[2]   # CHAIN-007: the key forgets the role
 
 
 def test_markdown_unchecked_boxes_for_fails_with_the_fix(demo_report):
@@ -342,6 +342,6 @@ def test_cli_demo_ocsf():
     proc = run_cli("demo", "--format", "ocsf")
     assert proc.returncode == 1, proc.stderr
     events = json.loads(proc.stdout)
-    assert len(events) == 42
+    assert len(events) == 52
     for event in events:
         check_detection_finding(event)

@@ -299,8 +299,9 @@ def test_scan_results_name_the_role(demo_report):
         (logical,) = location["logicalLocations"]
         assert logical["fullyQualifiedName"] == result.resource
         assert logical["kind"] == "resource"
-        # the role, or the user for rules about the user: the ARN's last path segment
-        assert result.resource.startswith("arn:aws:iam::")
+        # the role, the user for rules about the user, or the secret for the secret-side rules:
+        # the ARN's last path segment
+        assert result.resource.startswith(("arn:aws:iam::", "arn:aws:secretsmanager:"))
         assert result.resource.rsplit("/", 1)[-1] == logical["name"]
     names = {got["locations"][0]["logicalLocations"][0]["name"] for got in run["results"]}
     assert {"read_secrets_role", "read_secrets_role_legacy"} <= names

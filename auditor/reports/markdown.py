@@ -175,12 +175,22 @@ def _groups(results) -> list[tuple[str, str, list]]:
     return [(kind, name, members) for (kind, name), members in groups.items()]
 
 
+# Step 1's checks of the secrets themselves, listed apart from the role's policy checks.
+SECRET_SIDE = ("CHAIN-006", "CHAIN-007", "SECRET-001")
+
+
 def _step_lines(number: int, title: str, results: list) -> list[str]:
     lines = [f"### Step {number} — {title}", ""]
     checks = [r for r in results if r.status != "SKIP"]
     skipped = [r for r in results if r.status == "SKIP"]
+    secret_side = [r for r in checks if r.rule_id in SECRET_SIDE]
     for r in checks:
-        lines.extend(item(r))
+        if r.rule_id not in SECRET_SIDE:
+            lines.extend(item(r))
+    if secret_side:
+        lines += ["", "The secrets themselves (resource policy, KMS key):", ""]
+        for r in secret_side:
+            lines.extend(item(r))
     if not checks:
         lines.append("_No automated check here._" if not skipped
                      else "_No check applies here._")

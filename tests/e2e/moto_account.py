@@ -58,8 +58,19 @@ class Account:
             self.iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
         return arn
 
-    def secret(self, name="catalog/prod-db"):
-        return self.secrets.create_secret(Name=name, SecretString="not-a-real-password")["ARN"]
+    def secret(self, name="catalog/prod-db", kms_key_id=None, resource_policy=None):
+        extra = {"KmsKeyId": kms_key_id} if kms_key_id else {}
+        arn = self.secrets.create_secret(Name=name, SecretString="not-a-real-password", **extra)["ARN"]
+        if resource_policy is not None:
+            self.secrets.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(resource_policy),
+                                             BlockPublicPolicy=False)
+        return arn
+
+    def kms_key(self, statements):
+        """A customer managed key with this key policy; its ARN."""
+        kms = self.session.client("kms", endpoint_url=self.endpoint)
+        return kms.create_key(Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))[
+            "KeyMetadata"]["Arn"]
 
     def config(self, *profiles, settings=None, waivers=None):
         import yaml

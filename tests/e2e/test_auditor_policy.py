@@ -20,8 +20,19 @@ def _auditor_keys(account, actions):
     return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
 
 
+ROLE_ARN = "arn:aws:iam::123456789012:role/read_secrets_role"
+# The secret is encrypted with a customer managed key and has a resource policy, so that the scan
+# makes every call of the secret side (DescribeSecret, GetResourcePolicy, DescribeKey, GetKeyPolicy).
+KEY_POLICY = [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+               "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "kms:Decrypt", "Resource": "*"}]
+SECRET_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "secretsmanager:GetSecretValue",
+    "Resource": "*"}]}
+
+
 def _scan_as_auditor(account, actions):
-    config = account.config(narrow_setup(account))
+    config = account.config(narrow_setup(account, key_statements=KEY_POLICY, secret_policy=SECRET_POLICY))
     keys = _auditor_keys(account, actions)
     account.enforce_auth(True)
     try:
@@ -41,7 +52,9 @@ def test_documented_policy_is_sufficient(account):
 
 @pytest.mark.parametrize("removed", ["iam:GetRole", "iam:ListAttachedRolePolicies",
                                      "iam:GetPolicyVersion", "iam:ListUserPolicies",
-                                     "iam:ListAccessKeys"])
+                                     "iam:ListAccessKeys", "secretsmanager:DescribeSecret",
+                                     "secretsmanager:GetResourcePolicy", "kms:DescribeKey",
+                                     "kms:GetKeyPolicy"])
 def test_each_removed_action_gives_errors_not_passes(account, removed):
     proc, report = _scan_as_auditor(account, [a for a in ACTIONS if a != removed])
     errors = [r for r in report["results"] if r["status"] == "ERROR"]

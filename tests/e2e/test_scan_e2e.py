@@ -8,10 +8,14 @@ EXTERNAL_ID = "7f3c9a1e-52b4-4d8e-a6c1-0b9e2f4d7a35"
 
 
 def narrow_setup(account, *, trust_condition=None, user_statements=None, role_policy=None,
-                 max_session=14400, boundary=None, principal=None):
-    """The guide's set-up done right; keyword arguments inject one mistake at a time."""
-    secret_arn = account.secret()
+                 max_session=14400, boundary=None, principal=None, key_statements=None,
+                 secret_policy=None):
+    """The guide's set-up done right; keyword arguments inject one mistake at a time.
+    `key_statements`: the secret is encrypted with a customer managed key of that key policy;
+    `secret_policy`: the secret's resource policy."""
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/read_secrets_role"
+    secret_arn = account.secret(kms_key_id=account.kms_key(key_statements) if key_statements else None,
+                                resource_policy=secret_policy)
     user_arn, key_id = account.user(statements=user_statements if user_statements is not None else [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}])
     policy_arn = account.policy("read_secrets_policy", role_policy or [

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from auditor.engine import SCAN, Engine, Target
 from auditor.scan_view import ProfileView
 from auditor.settings import Settings
-from auditor.snapshot import ACCESS_DENIED, NO_SUCH_ENTITY, AccessKey, CallError, RoleState, UserState
+from auditor.snapshot import (ACCESS_DENIED, NO_SUCH_ENTITY, AccessKey, CallError, KeyState, RoleState,
+                              SecretState, UserState)
 
 ACCOUNT = "123456789012"
 ROLE_NAME = "read_secrets_role"
@@ -20,6 +21,7 @@ USER_NAME = "catalog-secrets-reader"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/{USER_NAME}"
 SECRET_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:catalog/prod-db-AbCdEf"
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+KMS_KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OTHER_KEY_ID = "AKIAI44QH8DHBEXAMPLE"
 
 
@@ -38,6 +40,7 @@ class Profile:
     secrets: tuple[str, ...] = (SECRET_ARN,)
     aws_profile: str | None = None
     user_aws_profile: str | None = None
+    secrets_aws_profile: str | None = None
 
     @property
     def user_name(self) -> str:
@@ -103,12 +106,29 @@ def keys_denied_user() -> UserState:
                      errors=(denied("iam:ListAccessKeys"),))
 
 
+def secret_state(arn: str = SECRET_ARN, kms_key_id: str | None = None, policy=None,
+                 **changes) -> SecretState:
+    """A described secret (configured by its ARN); with `kms_key_id`, its key's entry is "key"."""
+    base = SecretState(secret=arn, region=arn.split(":")[3], arn=arn, exists=True,
+                       kms_key_id=kms_key_id, key_ref="key" if kms_key_id else None,
+                       resource_policy=policy)
+    return replace(base, **changes)
+
+
+def key_state(policy=None, arn: str = KMS_KEY_ARN, **changes) -> KeyState:
+    """A customer managed key, enabled, with `policy` as its key policy."""
+    return replace(KeyState(key_id=arn, arn=arn, key_state="Enabled", key_manager="CUSTOMER",
+                            policy=policy), **changes)
+
+
 def view(prof: Profile | None = None, role: RoleState | None = None, user: UserState | None = None,
-         settings: Settings | None = None) -> ProfileView:
+         settings: Settings | None = None, secrets=(), keys=None) -> ProfileView:
+    """`secrets`: SecretStates of the configured secrets (by their `secret`); `keys` by key_ref."""
     prof = prof or profile()
     return ProfileView(profile=prof, role=role if role is not None else role_state(),
                        user=user if user is not None else user_state(key()),
-                       settings=settings or Settings(), caller_account=ACCOUNT, peers=(prof,))
+                       settings=settings or Settings(), caller_account=ACCOUNT, peers=(prof,),
+                       secrets={s.secret: s for s in secrets}, keys=keys or {})
 
 
 def run(rule_id: str, payload: ProfileView, settings: Settings | None = None):
