@@ -28,11 +28,11 @@ def test_several_outputs_in_one_run(demo_outputs, validate_report):
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""                       # not a terminal: stdout stays clean
     report = validate_report(json.loads((out / "r.json").read_text()))
-    assert report["summary"]["fail"] == 7
+    assert report["summary"]["fail"] == 8
     assert json.loads((out / "r.sarif").read_text())["version"] == "2.1.0"
     for name in ("r.jsonl", "r.ndjson"):
         lines = (out / name).read_text().splitlines()
-        assert len(lines) == 42 and json.loads(lines[0])["ecs"]["version"]
+        assert len(lines) == 54 and json.loads(lines[0])["ecs"]["version"]
     assert json.loads((out / "r.ocsf.json").read_text())[0]["class_uid"] == 2004
     assert (out / "r.md").read_text().startswith("# iam-auditor pre-go-live checklist")
     assert (out / "r.html").read_text().startswith("<!doctype html>")
@@ -75,7 +75,7 @@ def test_table_fits_80_columns_with_failures_first_and_counts(demo_table):
     statuses = [line.split()[0] for line in lines if re.match(r"^(FAIL|ERROR|PASS|SKIP)\*? ", line)]
     assert statuses == ["FAIL"] * 7 + ["FAIL*"]     # open failures first, the waived one last
     assert "PASS" not in statuses
-    assert "42 results: FAIL 7 (1 high, 6 medium) · ERROR 0 · waived 1 · PASS 34 · SKIP 0" in demo_table
+    assert "54 results: FAIL 8 (2 high, 6 medium) · ERROR 0 · waived 1 · PASS 42 · SKIP 3" in demo_table
     assert demo_table.count("\n  fix: ") == 7             # the fix under every open FAIL
 
 

@@ -313,7 +313,7 @@ def test_markdown_footer_has_counts_time_and_version(demo_report):
 
     tail = markdown.render(demo_report).rstrip().splitlines()[-3:]
     # KEY-002: the demo's key was created moments ago and not used yet: a PASS with a note
-    assert tail[0].startswith("42 results: 34 pass, 7 fail (1 high, 6 medium), 0 error")
+    assert tail[0].startswith("54 results: 42 pass, 8 fail (2 high, 6 medium), 0 error")
     assert tail[-1] == f"_Generated {demo_report.generated_at} by iam-auditor {__version__}._"
 
 
@@ -342,6 +342,6 @@ def test_cli_demo_ocsf():
     proc = run_cli("demo", "--format", "ocsf")
     assert proc.returncode == 1, proc.stderr
     events = json.loads(proc.stdout)
-    assert len(events) == 52
+    assert len(events) == 54
     for event in events:
         check_detection_finding(event)
