@@ -9,10 +9,11 @@ secret-reading rules on every role that can read secrets.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import readonly
 from .collectors import CallFailed, Clients, Collector, _call, _pages, classify
@@ -29,6 +30,7 @@ ROLE_RULES = ("LP-001", "LP-003", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-
 USER_RULES = ("LP-002", "LP-004", "KEY-001", "KEY-002", "POLICY-001")
 SECRET_ROLE_RULES = ("LP-001", "LP-003", "POLICY-001")
 SECRET_READ = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue")
+KEY_FACT_RULES = ("KEY-001", "KEY-002", "KEY-003", "LP-004")   # read access keys or the password
 
 
 @dataclass(frozen=True)
@@ -281,13 +283,15 @@ def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable
 
 def evaluate_account(state: AccountState, pairs, secret_roles, region: str, settings: Settings,
                      progress: Callable[[int], None] | None = None,
-                     keyed_users: Callable[[], dict[str, UserState]] | None = None) -> list[Result]:
+                     keyed_users: Callable[[], dict[str, UserState]] | None = None,
+                     user_evidence: Callable[[str], dict] | None = None) -> list[Result]:
     """Each rule runs once per thing it is about: role rules once per role, user rules once per
     paired user, TRUST-005 once per role against its first paired user — never once per pair
     (a role trusting its account pairs with every user allowed sts:AssumeRole on "*").
 
     `keyed_users` gives the paired users with their access keys; it is only waited for when the
-    user rules run, so the key reads overlap the role rules."""
+    user rules run, so the key reads overlap the role rules. `user_evidence(user ARN)` is added to
+    the evidence of the results built from key facts (where they came from, and when)."""
     def engine(rules):
         return Engine(SCAN, severity_overrides=settings.severity_overrides, only=rules)
 
@@ -300,7 +304,12 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
         view = ProfileView(profile, role, user, settings, caller_account=state.account)
         target = Target(resource=resource, resource_type=resource_type, payload=view,
                         account_id=state.account, region=region, scope=scope)
-        results.extend(rules_engine.run(target, settings))
+        found = rules_engine.run(target, settings)
+        if user is not None and user_evidence is not None:
+            for result in found:
+                if result.rule_id in KEY_FACT_RULES:
+                    result.evidence.update(user_evidence(user.arn))
+        results.extend(found)
         if progress:
             progress(1)
 
@@ -345,6 +354,36 @@ class AccountSpec:
     label: str                      # how the account is named in messages
     aws_profile: str | None = None  # a named profile reading this account
     role_arn: str | None = None     # or a read-only role to assume in it
+    name: str | None = None         # the organization's name for the account
+    via_profile: str | None = None  # the profile whose credentials assume role_arn
+
+    @property
+    def account_id(self) -> str | None:
+        return self.role_arn.split(":")[4] if self.role_arn else None
+
+
+@dataclass
+class AccountOutcome:
+    """One account's results, and what the report's header says of it."""
+
+    spec: AccountSpec
+    results: list[Result]
+    account_id: str | None
+    api_calls: int = 0
+    key_facts: dict | None = None
+
+    @property
+    def readable(self) -> bool:
+        return not any(r.rule_id == "DISCOVER-001" for r in self.results)
+
+    def summary(self) -> dict:
+        from collections import Counter
+
+        statuses = Counter(r.status for r in self.results)
+        return {"account_id": self.account_id, "account_name": self.spec.name or self.spec.label,
+                "status": "read" if self.readable else "error", "results": len(self.results),
+                "fail": statuses["FAIL"], "error": statuses["ERROR"], "api_calls": self.api_calls,
+                **({"key_facts": self.key_facts} if self.key_facts else {})}
 
 
 def load_accounts(path: str) -> list[AccountSpec]:
@@ -375,57 +414,71 @@ def load_accounts(path: str) -> list[AccountSpec]:
     return specs
 
 
-def _assumed_session(clients: Clients, role_arn: str):
-    """A boto3 session acting through a read-only role of another account."""
-    from .collectors import new_session
-
-    sts = clients.get(None, "sts")
-    credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=role_arn,
+def _assume(clients: Clients, spec: AccountSpec) -> str:
+    """Assume the account's read-only role; its clients are then named by the returned key."""
+    sts = clients.get(spec.via_profile, "sts")
+    credentials = _call(sts, "sts:AssumeRole", "assume_role", RoleArn=spec.role_arn,
                         RoleSessionName="iam-auditor-discover")["Credentials"]
-    return new_session(aws_access_key_id=credentials["AccessKeyId"],
-                         aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"])
+    key = f"role:{spec.role_arn}"
+    clients.add_credentials(key, credentials)
+    return key
 
 
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
-                     progress=None) -> list[Result]:
-    key = spec.aws_profile
+                     progress=None, *, fresh_keys: bool = False,
+                     report_wait: float | None = None) -> AccountOutcome:
+    from . import credential_report
+
+    key, assumed = spec.aws_profile, None
     download = None
+    facts = None
     try:
         if spec.role_arn:
-            key = f"role:{spec.role_arn}"
-            clients.add_session(key, _assumed_session(clients, spec.role_arn))
+            key = assumed = _assume(clients, spec)
         download = start_download(clients, key)
-        users = download.users()
-        trusts = download.trusts()
-        # Pairs from users and ListRoles' trust policies: the paired users' keys are read while
-        # the roles' GAAD pages still download.
-        early = pair(trusts.values(), users.values())
         collector = Collector(clients)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="keys") as pool:
             try:
-                keys = pool.submit(add_key_state, collector, key, [u for _, u in early], download.stopped)
+                facts = credential_report.KeyFacts(
+                    pool, clients.get(key, "iam"),
+                    lambda users: add_key_state(collector, key, users, download.stopped),
+                    fresh=fresh_keys, stop=download.stopped,
+                    wait_seconds=credential_report.DEFAULT_WAIT_SECONDS if report_wait is None else report_wait)
+                users = download.users()
+                trusts = download.trusts()
+                # Pairs from users and ListRoles' trust policies: the paired users' keys are read
+                # (or the credential report fetched) while the roles' GAAD pages still download.
+                early = pair(trusts.values(), users.values())
+                facts.want(u for _, u in early)
                 state = download.state()
                 pairs, late_users = _settle_pairs(early, trusts, state)
-                late = (pool.submit(add_key_state, collector, key, late_users, download.stopped)
-                        if late_users else None)
+                facts.want(late_users)
                 secret_roles = secret_reading(state.roles.values())
                 if progress:
                     progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
                                        + len(secret_roles))
-                return evaluate_account(state, pairs, secret_roles, region, settings,
-                                        progress=progress.update if progress else None,
-                                        keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+                results = evaluate_account(state, pairs, secret_roles, region, settings,
+                                           progress=progress.update if progress else None,
+                                           keyed_users=facts.users, user_evidence=facts.evidence_of)
+                account = state.account
             except BaseException:
                 download.stopped.set()  # the key reads stop too, before this block waits for them
                 raise
     except CallFailed as failure:
-        account = spec.role_arn.split(":")[4] if spec.role_arn else None
-        return [account_error(spec.label, account,
-                              f"account {spec.label} could not be read: {failure.error.describe()}")]
+        account = spec.account_id
+        results = [account_error(spec.label, account,
+                                 f"account {spec.label} could not be read: {failure.error.describe()}")]
+        facts = None
     finally:
         if download is not None:
             download.close()
+        if assumed is not None:
+            clients.release(assumed)
+    for result in results:
+        result.account_name = spec.name or spec.label
+    # The AssumeRole call, made with the organization's credentials, counts for the account.
+    calls = (1 if spec.role_arn else 0) + (clients.calls_by[key] if key == assumed or not spec.role_arn else 0)
+    return AccountOutcome(spec, results, account, calls, facts.summary() if facts else None)
 
 
 def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
@@ -444,19 +497,55 @@ def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
     return pairs + late, late_users
 
 
-def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
-             max_accounts: int = 4, progress=None) -> tuple[list[Result], int]:
-    """Results for every account (concurrently, bounded) and the number of API calls made."""
-    from .actions import catalogue
+def open_clients(specs: list[AccountSpec], region: str | None, clients: Clients | None = None) -> Clients:
+    """Clients for every profile the accounts are read with, made up front (a missing profile is
+    a usage error before any call)."""
     from .collectors import _open_sessions
 
-    clients = Clients(region)
-    _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn} |
-                   ({None} if any(s.role_arn for s in specs) else set()),
-                   services=("iam",) if not any(s.role_arn for s in specs) else ("iam", "sts"))
-    catalogue().prefetch()       # the LP rules need it; it loads while the account downloads
+    clients = clients or Clients(region)
+    _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn}, services=("iam", "sts"))
+    _open_sessions(clients, {s.via_profile for s in specs if s.role_arn}, services=("sts",))
+    return clients
+
+
+def discover_accounts(specs: list[AccountSpec], clients: Clients, region: str | None,
+                      settings: Settings, *, max_accounts: int = 4, progress=None,
+                      fresh_keys: bool = False, report_wait: float | None = None) -> Iterator[AccountOutcome]:
+    """Each account's outcome as soon as it is read, at most `max_accounts` in flight. Accounts
+    are started in order as others finish, so memory holds only the accounts in flight."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    from .actions import catalogue
+
+    catalogue().prefetch()       # the LP rules need it; it loads while the first accounts download
     region = region or "us-east-1"
+    pending = iter(specs)
     with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
-        per_account = list(pool.map(
-            lambda spec: discover_account(spec, clients, region, settings, progress), specs))
-    return [r for results in per_account for r in results], clients.calls
+        def start(spec):
+            return pool.submit(discover_account, spec, clients, region, settings, progress,
+                               fresh_keys=fresh_keys, report_wait=report_wait)
+
+        running = {start(spec) for spec in itertools.islice(pending, max(1, max_accounts))}
+        try:
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                    spec = next(pending, None)
+                    if spec is not None:
+                        running.add(start(spec))
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
+             max_accounts: int = 4, progress=None, fresh_keys: bool = False,
+             report_wait: float | None = None) -> tuple[list[Result], int]:
+    """Results for every account (concurrently, bounded; in the order of `specs`) and the number
+    of API calls made."""
+    clients = open_clients(specs, region)
+    outcomes = {id(o.spec): o for o in discover_accounts(
+        specs, clients, region, settings, max_accounts=max_accounts, progress=progress,
+        fresh_keys=fresh_keys, report_wait=report_wait)}
+    return [r for spec in specs for r in outcomes[id(spec)].results], clients.calls

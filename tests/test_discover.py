@@ -124,7 +124,6 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
         return real(clients, key)
 
     monkeypatch.setattr(module, "start_download", flaky)
-    monkeypatch.setattr(module, "_assumed_session", lambda clients, role_arn: boto3.Session())
     specs = [AccountSpec("default"), AccountSpec("other", role_arn="arn:aws:iam::210987654321:role/auditor")]
     results, _ = discover(specs, "us-east-1", Settings(), max_accounts=2)
     errors = [r for r in results if r.status == "ERROR"]
