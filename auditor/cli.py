@@ -83,8 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
                                    "of a user in one or more accounts (bulk reads)")
     discover.add_argument("--accounts", metavar="FILE",
                           help="YAML list of accounts: {account, aws_profile | role_arn}")
+    discover.add_argument("--organization", action="store_true",
+                          help="every ACTIVE account of the AWS Organization (organizations:ListAccounts, "
+                               "run from the management or a delegated administrator account), each read "
+                               "through the role --role-name")
+    discover.add_argument("--role-name", metavar="NAME",
+                          help="with --organization: the read-only role assumed in each account "
+                               "(default: iam-auditor-readonly)")
     discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
                           help="accounts read at once (default: 4)")
+    discover.add_argument("--fresh-keys", action="store_true",
+                          help="read access keys and console passwords per paired user instead of from "
+                               "IAM's credential report (which can be up to 4 hours old)")
+    discover.add_argument("--credential-report-wait", type=float, default=60.0, metavar="SECONDS",
+                          help="how long to wait for a credential report being generated before reading "
+                               "keys per user (default: 60)")
     _common(discover, many_aws_profiles=True)
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
@@ -265,22 +278,65 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_discover(args) -> int:
-    from .discover import AccountSpec, discover, load_accounts
-    from .report import Report
+    from .collectors import Clients
+    from .discover import AccountSpec, discover_accounts, load_accounts, open_clients
     from .settings import Settings
 
     if args.max_accounts < 1:
         raise UsageError("--max-accounts must be at least 1")
-    specs = load_accounts(args.accounts) if args.accounts else []
-    specs += [AccountSpec(name, aws_profile=name) for name in args.aws_profile or ()]
-    if not specs:
-        specs = [AccountSpec("default")]  # boto3's usual credential chain
+    if args.credential_report_wait < 0:
+        raise UsageError("--credential-report-wait must not be negative")
     settings = Settings(severity_overrides=_severity_overrides(args.severity))
-    with _progress_bar(args) as bar:
-        results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
-                                  progress=bar)
-    return finish(Report("discover", results, extra={"api_calls": calls,
-                                                      "accounts": [s.label for s in specs]}), args)
+    clients = Clients(args.region)
+    header, early_results = [], []
+    if args.organization:
+        from . import organization
+
+        if args.accounts:
+            raise UsageError("--organization and --accounts: give one of them")
+        if len(args.aws_profile or ()) > 1:
+            raise UsageError("--organization takes one --aws-profile: the management or delegated "
+                             "administrator account's")
+        role_name = organization.check_role_name(args.role_name or organization.DEFAULT_ROLE_NAME)
+        via = (args.aws_profile or [None])[0]
+        organization.open_clients(clients, via)
+        sink = _discover_sink(args)
+        specs, header, early_results = organization.list_organization(clients, via, role_name)
+    else:
+        if args.role_name:
+            raise UsageError("--role-name needs --organization")
+        specs = load_accounts(args.accounts) if args.accounts else []
+        specs += [AccountSpec(name, aws_profile=name) for name in args.aws_profile or ()]
+        if not specs:
+            specs = [AccountSpec("default")]  # boto3's usual credential chain
+        open_clients(specs, args.region, clients)
+        sink = _discover_sink(args)
+    for entry in header:
+        sink.add(entry=entry)
+    sink.add(results=early_results)
+    complete = False
+    try:
+        with _progress_bar(args) as bar:
+            for outcome in discover_accounts(specs, clients, args.region, settings,
+                                             max_accounts=args.max_accounts, progress=bar,
+                                             fresh_keys=args.fresh_keys,
+                                             report_wait=args.credential_report_wait):
+                sink.add(outcome)
+        complete = True
+    finally:
+        if sink.streaming:   # the summary line, also when interrupted (complete: false)
+            code = sink.finish(clients.calls, fail_on=args.fail_on, new_only=args.fail_on_new_only,
+                               complete=complete)
+    return code if sink.streaming else finish(sink.report(specs, clients.calls), args)
+
+
+def _discover_sink(args):
+    """JSONL is streamed as accounts complete; every other format is rendered at the end."""
+    from .stream import JsonlStream, ReportCollector
+
+    if _default_format(args) == "jsonl":
+        return JsonlStream(args.output, statuses=args.status, baseline=getattr(args, "baseline_results", None))
+    return ReportCollector()
 
 
 class _Bar:

@@ -336,13 +336,13 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
     return results
 
 
-def account_error(label: str, account: str | None, message: str) -> Result:
-    """One ERROR result standing for an account that could not be read."""
+def account_error(label: str, account: str | None, message: str, resource: str | None = None) -> Result:
+    """One ERROR result standing for an account (or the organization) that could not be read."""
     from .engine import RuleMeta, fingerprint
 
     meta = RuleMeta("DISCOVER-001", "account-readable", "The account's IAM could be read", "high",
                     (2,), "discover reads the account's IAM in bulk", "Grant the auditor's policy")
-    resource = f"arn:aws:iam::{account}:root" if account else f"aws-profile:{label}"
+    resource = resource or (f"arn:aws:iam::{account}:root" if account else f"aws-profile:{label}")
     finding = Finding(ERROR, message)
     return Result(meta.id, meta.name, meta.title, finding.status, meta.severity, None, account, None,
                   resource, "AwsAccount", None, message, meta.remediation, 2, {},
@@ -468,6 +468,13 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
         account = spec.account_id
         results = [account_error(spec.label, account,
                                  f"account {spec.label} could not be read: {failure.error.describe()}")]
+        facts = None
+    except readonly.ReadOnlyViolation:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one account's surprise must not stop the others
+        account = spec.account_id
+        results = [account_error(spec.label, account, f"account {spec.label} could not be read: "
+                                 f"unexpected {type(exc).__name__}: {str(exc)[:300]}")]
         facts = None
     finally:
         if download is not None:

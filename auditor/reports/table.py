@@ -28,4 +28,6 @@ def render(report, *, color: bool = False) -> str:
               + (f", {s['suppressed']} waived" if s["suppressed"] else "")
               + (f"; {len(report.results) - len(shown)} not shown (--status to list them)"
                  if len(shown) < len(report.results) else ""))
-    return table + "\n\n" + footer + "\n"
+    # discover: where key facts came from, and how old a credential report was (up to 4 h)
+    notes = "".join(f"note: {note}\n" for note in report.extra.get("notes", ()))
+    return notes + table + "\n\n" + footer + "\n"
