@@ -43,6 +43,7 @@ class Clients:
         self._shared_session = None
         self.calls = 0
         self.calls_by: Counter = Counter()     # per profile or credentials name
+        self._count_lock = threading.Lock()     # not `_lock`: held while a client is made
 
     def add_session(self, name: str, session) -> None:
         """Use a ready boto3 session (e.g. assumed-role credentials) under `name`."""
@@ -96,7 +97,7 @@ class Clients:
             return self._clients[key]
 
     def _count(self, aws_profile, **_kwargs) -> None:
-        with self._lock:
+        with self._count_lock:
             self.calls += 1
             self.calls_by[aws_profile] += 1
 

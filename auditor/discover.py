@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -93,12 +93,16 @@ class AccountDownload:
     stream raises CallFailed from the method that waits for it; `close()` then stops the
     others after their current page (`stopped` tells the key reads to stop too)."""
 
-    def __init__(self, clients: Clients, aws_profile: str | None):
+    def __init__(self, clients: Clients, aws_profile: str | None, account: str | None = None):
         iam = clients.get(aws_profile, "iam")
         self.stopped = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="download")
-        self._identity = self._pool.submit(
-            lambda: _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity"))
+        if account:   # a role assumed by ARN: its account is known, no call (nor client) needed
+            self._identity = Future()
+            self._identity.set_result({"Account": account})
+        else:
+            self._identity = self._pool.submit(
+                lambda: _call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity"))
         self._people = self._pool.submit(_gaad, iam, _PEOPLE_FILTER, self.stopped)
         self._listed = self._pool.submit(_pages, iam, "iam:ListRoles", "list_roles", "Roles",
                                          stop=self.stopped, PaginationConfig={"PageSize": 1000})
@@ -176,8 +180,8 @@ class AccountDownload:
         return AccountState(self._identity.result().get("Account"), roles, users)
 
 
-def start_download(clients: Clients, aws_profile: str | None) -> AccountDownload:
-    return AccountDownload(clients, aws_profile)
+def start_download(clients: Clients, aws_profile: str | None, account: str | None = None) -> AccountDownload:
+    return AccountDownload(clients, aws_profile, account)
 
 
 def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
@@ -435,7 +439,7 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
     try:
         if spec.role_arn:
             key = assumed = _assume(clients, spec)
-        download = start_download(clients, key)
+        download = start_download(clients, key, spec.account_id)
         collector = Collector(clients)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="keys") as pool:
             try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 
 from .engine import ERROR, FAIL, SEVERITIES
@@ -102,6 +103,7 @@ class JsonlStream:
 
     def __init__(self, output: str | None, *, statuses=None, baseline: list[dict] | None = None):
         self.generated_at = utc_now()
+        self._started = time.monotonic()
         self.statuses = frozenset(statuses) if statuses else None
         self.baseline = _Baseline(baseline) if baseline is not None else None
         self.counts: Counter = Counter()
@@ -164,6 +166,7 @@ class JsonlStream:
                    "failing_by_severity": {s: c[f"sev:{s}"] for s in SEVERITIES}}
         body = {"schema_version": SCHEMA_VERSION, "tool": {"name": "iam-auditor", "version": __version__},
                 "mode": "discover", "generated_at": self.generated_at, "finished_at": utc_now(),
+                "elapsed_s": round(time.monotonic() - self._started, 3),
                 "complete": complete, "summary": summary, "api_calls": api_calls, "accounts": self.accounts}
         notes = _key_facts_notes(self.accounts)
         if notes:

@@ -113,7 +113,7 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
 
     real = module.start_download
 
-    def flaky(clients, key):
+    def flaky(clients, key, account=None):
         if key == "role:arn:aws:iam::210987654321:role/auditor":
             from botocore.exceptions import EndpointConnectionError
 
@@ -121,7 +121,7 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
 
             raise CallFailed(classify("iam:GetAccountAuthorizationDetails",
                                       EndpointConnectionError(endpoint_url="http://127.0.0.1:1")))
-        return real(clients, key)
+        return real(clients, key, account)
 
     monkeypatch.setattr(module, "start_download", flaky)
     specs = [AccountSpec("default"), AccountSpec("other", role_arn="arn:aws:iam::210987654321:role/auditor")]
