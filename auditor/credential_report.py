@@ -79,16 +79,17 @@ def parse(content: bytes | str, generated_at: str) -> CredentialReport:
     return CredentialReport(generated_at, users)
 
 
-def fetch(iam, *, wait_seconds: float = DEFAULT_WAIT_SECONDS, stop: threading.Event | None = None,
+def fetch(iam, *, wait_seconds: float = DEFAULT_WAIT_SECONDS, stop: Callable[[], bool] | None = None,
           sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic
           ) -> CredentialReport:
     """Generate (or reuse) the account's report and read it, waiting up to `wait_seconds` for a
-    report still being generated. Raises Unavailable when there is no usable report."""
+    report still being generated. Raises Unavailable when there is no usable report, or once
+    `stop()` says the answer is no longer wanted."""
     deadline = clock() + wait_seconds
     delay, calls = 0.25, 0
     while True:
-        if stop is not None and stop.is_set():
-            raise Unavailable("the account's download failed")
+        if stop is not None and stop():
+            raise Unavailable("no longer needed")
         try:
             calls += 1
             state = _call(iam, "iam:GenerateCredentialReport", "generate_credential_report").get("State")
@@ -144,7 +145,10 @@ class KeyFacts:
         self._pool, self._read, self._fresh = pool, read_per_user, fresh
         self._batches: list = []
         self._wanted: dict[str, UserState] = {}
-        self._report = None if fresh else pool.submit(fetch, iam, wait_seconds=wait_seconds, stop=stop)
+        self._abandoned = False
+        self._report = None if fresh else pool.submit(
+            fetch, iam, wait_seconds=wait_seconds,
+            stop=lambda: self._abandoned or (stop is not None and stop.is_set()))
         self.report: CredentialReport | None = None
         self.note: str | None = None
         self._sources: dict[str, dict] = {}
@@ -157,6 +161,9 @@ class KeyFacts:
 
     def users(self) -> dict[str, UserState]:
         """Every wanted user with its access keys and login profile (waits for them)."""
+        if not self._wanted and self._report is not None and not self._report.done():
+            self._abandoned = True      # no paired user: do not wait for a report in progress
+            return {}
         keyed: dict[str, UserState] = {}
         for batch in self._batches:
             keyed.update(batch.result())
@@ -184,8 +191,10 @@ class KeyFacts:
     def evidence_of(self, user_arn: str) -> dict:
         return self._sources.get(user_arn, {})
 
-    def summary(self) -> dict:
-        """How this account's key facts were read, for the report's header."""
+    def summary(self) -> dict | None:
+        """How this account's key facts were read, for the report's header (None: not needed)."""
+        if self._abandoned:
+            return None
         if self.report is not None:
             return {"source": SOURCE_REPORT, "credential_report_generated_at": self.report.generated_at}
         return {"source": SOURCE_PER_USER, **({"note": self.note} if self.note else {})}

@@ -179,3 +179,37 @@ def test_parse_reads_both_keys_status_last_use_and_password():
         ("2 of user bob", "Inactive", "2022-01-01T00:00:00Z", None)]
     carol = report.users["arn:aws:iam::123456789012:user/carol"]
     assert carol.access_keys == () and carol.has_login_profile is False
+
+
+def test_an_account_without_paired_users_does_not_wait_for_a_report(account, monkeypatch):
+    """No user to read keys of: a report still being generated is not waited for."""
+    import time
+
+    for name in ("alice", "bob"):
+        for policy in account.list_user_policies(UserName=name)["PolicyNames"]:
+            account.delete_user_policy(UserName=name, PolicyName=policy)
+    account.delete_group_policy(GroupName="assumers", PolicyName="p")
+    monkeypatch.setattr(credential_report, "_call", lambda client, name, method, **params: {"State": "STARTED"})
+    clients = open_clients([AccountSpec("default")], "us-east-1")
+    start = time.monotonic()
+    [outcome] = discover_accounts([AccountSpec("default")], clients, "us-east-1", Settings(), report_wait=30)
+    assert time.monotonic() - start < 10
+    assert outcome.key_facts is None and "key_facts" not in outcome.summary()
+    assert not any(r.rule_id.startswith("KEY") for r in outcome.results)
+
+
+def test_the_table_header_says_how_old_the_report_is(account):
+    from auditor.reports import render
+    from auditor.stream import ReportCollector
+
+    specs = [AccountSpec("default")]
+    clients = open_clients(specs, "us-east-1")
+    collector = ReportCollector()
+    for outcome in discover_accounts(specs, clients, "us-east-1", Settings()):
+        collector.add(outcome)
+    report = collector.report(specs, clients.calls)
+    [entry] = report.to_dict()["accounts"]
+    assert entry["account_id"] == ACCOUNT and entry["key_facts"]["source"] == "credential-report"
+    table = render(report, "table")
+    assert table.startswith(f"note: account {ACCOUNT}: access keys and passwords from IAM's credential "
+                            f"report generated at {entry['key_facts']['credential_report_generated_at']}")
