@@ -20,7 +20,7 @@ from .collectors import CallFailed, Clients, Collector, _call, _pages, classify
 from .engine import ERROR, SCAN, Engine, Finding, Result, Target
 from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
-from .scan_view import ProfileView, parse_once
+from .scan_view import ProfileView, forget, parse_once
 from .settings import Settings
 from .snapshot import NamedPolicy, RoleState, UserState
 
@@ -436,6 +436,7 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
     key, assumed = spec.aws_profile, None
     download = None
     facts = None
+    entities: list = []         # what this account parsed: forgotten once it is done
     try:
         if spec.role_arn:
             key = assumed = _assume(clients, spec)
@@ -450,11 +451,13 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
                     wait_seconds=credential_report.DEFAULT_WAIT_SECONDS if report_wait is None else report_wait)
                 users = download.users()
                 trusts = download.trusts()
+                entities += [users.values(), trusts.values()]
                 # Pairs from users and ListRoles' trust policies: the paired users' keys are read
                 # (or the credential report fetched) while the roles' GAAD pages still download.
                 early = pair(trusts.values(), users.values())
                 facts.want(u for _, u in early)
                 state = download.state()
+                entities.append(state.roles.values())
                 pairs, late_users = _settle_pairs(early, trusts, state)
                 facts.want(late_users)
                 secret_roles = secret_reading(state.roles.values())
@@ -485,11 +488,23 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
             download.close()
         if assumed is not None:
             clients.release(assumed)
+        forget(_documents(entities))
     for result in results:
         result.account_name = spec.name or spec.label
     # The AssumeRole call, made with the organization's credentials, counts for the account.
     calls = (1 if spec.role_arn else 0) + (clients.calls_by[key] if key == assumed or not spec.role_arn else 0)
     return AccountOutcome(spec, results, account, calls, facts.summary() if facts else None)
+
+
+def _documents(entities) -> Iterator[Any]:
+    """Every policy document of these roles and users (trust, own, groups', boundary)."""
+    for group in entities:
+        for entity in group:
+            if isinstance(entity, RoleState):
+                yield entity.trust_policy
+            yield from (p.document for p in entity.policies)
+            if entity.boundary is not None:
+                yield entity.boundary.document
 
 
 def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):

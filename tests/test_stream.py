@@ -64,3 +64,15 @@ def test_stream_marks_baseline_and_lists_resolved(account, tmp_path):
     assert [(r["fingerprint"], r["now"]) for r in summary["resolved"]] == [("f" * 64, "gone")]
     assert summary["summary"]["results"] == len(results)        # counts every result, shown or not
     assert code == 0       # --fail-on-new-only: nothing new
+
+
+def test_an_account_done_leaves_no_parsed_document_behind(account):
+    """Memory follows the accounts in flight: the parse cache forgets an account once it is done."""
+    from auditor import scan_view
+
+    specs = [AccountSpec(f"copy-{i}") for i in range(3)]
+    clients = open_clients(specs, "us-east-1")
+    before = len(scan_view._PARSED)
+    outcomes = list(discover_accounts(specs, clients, "us-east-1", Settings(), max_accounts=2))
+    assert all(o.readable and o.results for o in outcomes)
+    assert len(scan_view._PARSED) == before
