@@ -73,10 +73,10 @@ def test_table_fits_80_columns_with_failures_first_and_counts(demo_table):
     lines = demo_table.splitlines()
     assert max(map(len, lines)) <= 80
     statuses = [line.split()[0] for line in lines if re.match(r"^(FAIL|ERROR|PASS|SKIP)\*? ", line)]
-    assert statuses == ["FAIL"] * 7 + ["FAIL*"]     # open failures first, the waived one last
+    assert statuses == ["FAIL"] * 8 + ["FAIL*"]     # open failures first, the waived one last
     assert "PASS" not in statuses
     assert "54 results: FAIL 8 (2 high, 6 medium) · ERROR 0 · waived 1 · PASS 42 · SKIP 3" in demo_table
-    assert demo_table.count("\n  fix: ") == 7             # the fix under every open FAIL
+    assert demo_table.count("\n  fix: ") == 8             # the fix under every open FAIL
 
 
 def test_table_shows_whole_arns(demo_table):
@@ -162,7 +162,8 @@ def test_rule_selection_in_the_configuration(tmp_path):
 
     base = (ROOT / "sample_reports" / "demo-config.yaml").read_text()
     env = {"DEMO_HEALTHY_EXTERNAL_ID": "x" * 20, "DEMO_LEGACY_EXTERNAL_ID": "y" * 20,
-           "DEMO_ACCESS_KEY_ID": "AKIA", "DEMO_SECRET_ACCESS_KEY": "s", "DEMO_SECRET_ARN": "a"}
+           "DEMO_ACCESS_KEY_ID": "AKIA", "DEMO_SECRET_ACCESS_KEY": "s", "DEMO_SECRET_ARN": "a",
+           "DEMO_WAREHOUSE_SECRET_ARN": "b"}
     path = tmp_path / "c.yaml"
     path.write_text(base.replace("version: 1\n", "version: 1\nsettings:\n  rules: ['KEY-*', "
                                  "CHAIN-001]\n  skip_rules: [KEY-003]\n  new_key_grace_days: 0\n"))
@@ -267,7 +268,8 @@ def test_no_credentials_is_one_line_before_any_call(tmp_path):
            # any call would go here and fail as a connection error, not as this one line
            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
            "DEMO_HEALTHY_EXTERNAL_ID": "x" * 20, "DEMO_LEGACY_EXTERNAL_ID": "y" * 20,
-           "DEMO_ACCESS_KEY_ID": "AKIA", "DEMO_SECRET_ACCESS_KEY": "s", "DEMO_SECRET_ARN": "a"})
+           "DEMO_ACCESS_KEY_ID": "AKIA", "DEMO_SECRET_ACCESS_KEY": "s", "DEMO_SECRET_ARN": "a",
+           "DEMO_WAREHOUSE_SECRET_ARN": "b"})
     for command in (["scan", "-c", config], ["collect", "-c", config, "-o", tmp_path / "s.json"],
                     ["discover"]):
         proc = subprocess.run([sys.executable, "-m", "auditor", *map(str, command), "-v"],
