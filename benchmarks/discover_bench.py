@@ -715,7 +715,8 @@ def breakdown(endpoint: str, profile_top: int | None) -> dict:
     import io
     import pstats
 
-    from auditor.collectors import Clients, Collector, _open_sessions
+    from auditor.aws import Clients
+    from auditor.collectors import Collector, _open_sessions
     from auditor.discover import add_key_state, evaluate_account, find_pairs, read_account
     from auditor.report import Report
     from auditor.reports import render

@@ -76,3 +76,71 @@ def test_an_account_done_leaves_no_parsed_document_behind(account):
     outcomes = list(discover_accounts(specs, clients, "us-east-1", Settings(), max_accounts=2))
     assert all(o.readable and o.results for o in outcomes)
     assert len(scan_view._PARSED) == before
+
+
+def _discover_cli(*argv):
+    from auditor import cli
+
+    return cli.main(["discover", "--fail-on", "none", "-q", *map(str, argv)])
+
+
+def test_jsonl_and_json_targets_of_one_run(account, tmp_path, capsys):
+    """Several -o: the JSONL file is streamed (account line, summary last), the JSON report is
+    rendered at the end from the same results."""
+    streamed, whole = tmp_path / "r.jsonl", tmp_path / "r.json"
+    assert _discover_cli("-o", streamed, "-o", whole) == 0
+    lines = _lines(streamed)
+    assert [line["event"]["action"] for line in lines[-2:]] == ["iam-auditor-account", "iam-auditor-summary"]
+    report = json.loads(whole.read_text())
+    assert len(report["results"]) == sum("iam_auditor" in line for line in lines) > 0
+    assert report["accounts"][0]["status"] == "read"
+    assert capsys.readouterr().out == ""        # not a terminal: no table on stdout
+
+
+def test_the_stream_goes_through_the_scrubber(account, tmp_path, monkeypatch, capsys):
+    """A secret the process holds never reaches the streamed file or stdout in full."""
+    from auditor import scrub
+
+    secret = "catalog"          # a role name: it is in every streamed line about that role
+    real_reset = scrub.reset
+    monkeypatch.setattr(scrub, "reset", lambda: None)
+    scrub.register(secret)
+    try:
+        out = tmp_path / "r.jsonl"
+        _discover_cli("-o", out)
+        _discover_cli("--format", "jsonl")
+        printed = capsys.readouterr().out
+    finally:
+        real_reset()
+    assert scrub.REPLACEMENT in out.read_text() and f":role/{secret}" not in out.read_text()
+    assert scrub.REPLACEMENT in printed and f":role/{secret}" not in printed
+
+
+def test_a_stream_target_is_checked_before_any_call(account, tmp_path, monkeypatch, capsys):
+    from auditor import discover as module
+
+    monkeypatch.setattr(module, "discover_accounts", lambda *a, **k: pytest.fail("called AWS"))
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text("accounts:\n  - {account: a, aws_profile: default}\n")
+    assert _discover_cli("-o", tmp_path / "missing" / "r.jsonl") == 2
+    assert _discover_cli("--accounts", accounts, "--format", "jsonl", "-o", accounts) == 2
+    assert accounts.read_text().startswith("accounts:")       # the input is never overwritten
+    err = capsys.readouterr().err.splitlines()
+    assert "does not exist" in err[0] and "input file" in err[1]
+
+
+def test_interrupted_run_ends_the_stream_and_spares_the_other_reports(account, tmp_path, monkeypatch):
+    """Ctrl-C: the JSONL file gets its summary line (complete: false); a previous JSON report
+    stays as it was (written atomically at the end only)."""
+    from auditor import discover as module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(module, "discover_accounts", interrupted)
+    streamed, whole = tmp_path / "r.jsonl", tmp_path / "r.json"
+    whole.write_text("previous")
+    assert _discover_cli("-o", streamed, "-o", whole) == 130
+    assert _lines(streamed)[-1]["iam_auditor_summary"]["complete"] is False
+    assert whole.read_text() == "previous"
