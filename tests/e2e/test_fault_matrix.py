@@ -171,14 +171,19 @@ def test_collect_fault(setup, run, operation, fault):
     assert code == 3 and operation in err and len(err.strip().splitlines()) == 1, err
 
 
+def _discover_with_fault(setup, run, operation, fault):
+    """(exit code, JSON report) of discover with `fault` on `operation`, which must be called."""
+    name = operation.split(":")[1]
+    code, _, _, text = run({name: fault}, "discover", *_discover_accounts(setup, operation),
+                           "--format", "json", "--fail-on", "none", output=setup["tmp"] / "discover.json")
+    assert setup["proxy"].faulted[name], f"{operation} was never called"
+    return code, json.loads(text)
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("operation", DISCOVER_OPERATIONS)
 def test_discover_fault(setup, run, operation, fault):
-    name = operation.split(":")[1]
-    code, _, err, text = run({name: fault}, "discover", *_discover_accounts(setup, operation),
-                             "--format", "json", "--fail-on", "none", output=setup["tmp"] / "discover.json")
-    assert setup["proxy"].faulted[name], f"{operation} was never called"
-    report = json.loads(text)
+    code, report = _discover_with_fault(setup, run, operation, fault)
     errors = _error_naming(report, operation)
     MATRIX[("discover", operation, fault)] = (code, len(errors))
     assert errors, f"no ERROR names {operation}: {[r['message'] for r in report['results']]}"
@@ -188,11 +193,7 @@ def test_discover_fault(setup, run, operation, fault):
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("operation", CREDENTIAL_REPORT_OPERATIONS)
 def test_discover_credential_report_fault(setup, run, operation, fault):
-    name = operation.split(":")[1]
-    code, _, err, text = run({name: fault}, "discover", *_discover_accounts(setup, operation),
-                             "--format", "json", "--fail-on", "none", output=setup["tmp"] / "report.json")
-    assert setup["proxy"].faulted[name], f"{operation} was never called"
-    report = json.loads(text)
+    code, report = _discover_with_fault(setup, run, operation, fault)
     key_results = [r for r in report["results"] if r["rule_id"].startswith("KEY-")]
     MATRIX[("discover", operation, fault)] = (code, 0)
     assert code == 0 and key_results and not any(r["status"] == "ERROR" for r in report["results"])
