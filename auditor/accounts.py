@@ -22,6 +22,12 @@ class AccountSpec:
     label: str                      # how the account is named in messages
     aws_profile: str | None = None  # a named profile reading this account
     role_arn: str | None = None     # or a read-only role to assume in it
+    name: str | None = None         # the organization's name for the account
+    via_profile: str | None = None  # the profile whose credentials assume role_arn
+
+    @property
+    def account_id(self) -> str | None:
+        return self.role_arn.split(":")[4] if self.role_arn else None
 
 
 def load_accounts(path: str) -> list[AccountSpec]:

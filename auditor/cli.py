@@ -318,30 +318,9 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_discover(args) -> int:
-    from .discover import AccountSpec, discover, load_accounts
-    from .report import Report
+    from .discover_command import run_discover
     from .settings import Settings
 
-    if args.max_accounts < 1:
-        raise UsageError("--max-accounts must be at least 1")
-    specs = load_accounts(args.accounts) if args.accounts else []
-    specs += [AccountSpec(name, aws_profile=name) for name in args.aws_profile or ()]
-    if not specs:
-        specs = [AccountSpec("default")]  # boto3's usual credential chain
     settings = Settings(severity_overrides=_severity_overrides(args.severity),
                         **_rule_selection(args))
-    from .progress import ProgressBar
-
-    with ProgressBar(enabled=not args.quiet and sys.stderr.isatty()) as bar:
-        try:
-            results, calls = discover(specs, args.region, settings, max_accounts=args.max_accounts,
-                                      progress=bar, secrets=args.secrets)
-        except UsageError:
-            raise
-        except Exception as error:  # noqa: BLE001 - last resort
-            from .scan import internal_error_report
-
-            return finish(internal_error_report("discover", error,
-                                                {"accounts": [s.label for s in specs]}), args)
-    return finish(Report("discover", results, extra={"api_calls": calls,
-                                                      "accounts": [s.label for s in specs]}), args)
+    return run_discover(args, settings, finish)

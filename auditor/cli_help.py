@@ -31,7 +31,9 @@ EXAMPLES = {
   iam-auditor demo -o demo.html -o demo.json""",
     "discover": """examples:
   iam-auditor discover --aws-profile audit-prod
-  iam-auditor discover --accounts accounts.yaml --format jsonl -o findings.jsonl""",
+  iam-auditor discover --accounts accounts.yaml --format jsonl -o findings.jsonl
+  iam-auditor discover --organization --aws-profile org-management --max-accounts 8 -o org.jsonl
+    (JSONL is written as each account completes; the last line is the run's summary)""",
     "rules": """examples:
   iam-auditor rules
   iam-auditor rules LP-001

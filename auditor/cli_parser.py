@@ -135,8 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "of a user in one or more accounts (bulk reads)")
     discover.add_argument("--accounts", metavar="FILE",
                           help="YAML list of accounts: {account, aws_profile | role_arn}")
+    discover.add_argument("--organization", action="store_true",
+                          help="every ACTIVE account of the AWS Organization (organizations:"
+                               "ListAccounts, run from the management or a delegated administrator "
+                               "account), each read through the role --role-name")
+    discover.add_argument("--role-name", metavar="NAME",
+                          help="with --organization: the read-only role assumed in each account "
+                               "(default: iam-auditor-readonly)")
     discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
                           help="accounts read at once (default: 4)")
+    discover.add_argument("--fresh-keys", action="store_true",
+                          help="read access keys and console passwords per paired user instead of "
+                               "from IAM's credential report (which can be up to 4 hours old)")
+    discover.add_argument("--credential-report-wait", type=float, default=60.0, metavar="SECONDS",
+                          help="how long to wait for a credential report being generated before "
+                               "reading keys per user (default: 60)")
     discover.add_argument("--secrets", action="store_true",
                           help="also check every secret's resource policy for exposure (SECRET-001; "
                                "one API call per secret)")

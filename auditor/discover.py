@@ -10,10 +10,11 @@ one of its users, paired or not; the secret-reading rules on every role that can
 """
 from __future__ import annotations
 
+import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import readonly
 from .accounts import AccountSpec, load_accounts  # noqa: F401 - part of this module's API
@@ -22,7 +23,7 @@ from .collectors import Collector, login_profile
 from .engine import SCAN, Engine, Result, Target
 from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
-from .scan_view import ProfileView, parse_once
+from .scan_view import ProfileView, forget, parse_once
 from .settings import Settings
 from .snapshot import NamedPolicy, RoleState, UserState
 
@@ -32,6 +33,7 @@ ROLE_RULES = ("LP-001", "LP-003", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-
 USER_RULES = ("LP-002", "LP-004", "KEY-001", "KEY-002", "POLICY-001")
 SECRET_ROLE_RULES = ("LP-001", "LP-003", "POLICY-001")
 SECRET_READ = ("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue")
+KEY_FACT_RULES = ("KEY-001", "KEY-002", "KEY-003", "LP-004")   # read access keys or the password
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,17 @@ class AccountDownload:
     stream raises CallFailed from the method that waits for it; `close()` then stops the
     others after their current page (`stopped` tells the key reads to stop too)."""
 
-    def __init__(self, clients: Clients, aws_profile: str | None):
+    def __init__(self, clients: Clients, aws_profile: str | None, account: str | None = None):
         iam = clients.get(aws_profile, "iam")
         self.stopped = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="download")
-        self._identity = self._pool.submit(
-            lambda: call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity", "get_caller_identity",
-                         entity="the account", need="Account"))
+        if account:   # a role assumed by ARN: its account is known, no call (nor client) needed
+            self._identity = Future()
+            self._identity.set_result({"Account": account})
+        else:
+            self._identity = self._pool.submit(
+                lambda: call(clients.get(aws_profile, "sts"), "sts:GetCallerIdentity",
+                             "get_caller_identity", entity="the account", need="Account"))
         self._people = self._pool.submit(_gaad, iam, _PEOPLE_FILTER, self.stopped)
         self._listed = self._pool.submit(pages, iam, "iam:ListRoles", "list_roles", "Roles",
                                          entity="the account", stop=self.stopped,
@@ -201,8 +207,8 @@ class AccountDownload:
         return roles
 
 
-def start_download(clients: Clients, aws_profile: str | None) -> AccountDownload:
-    return AccountDownload(clients, aws_profile)
+def start_download(clients: Clients, aws_profile: str | None, account: str | None = None) -> AccountDownload:
+    return AccountDownload(clients, aws_profile, account)
 
 
 def read_account(clients: Clients, aws_profile: str | None) -> AccountState:
@@ -322,13 +328,15 @@ def add_key_state(collector: Collector, aws_profile: str | None, users: Iterable
 
 def evaluate_account(state: AccountState, pairs, secret_roles, region: str, settings: Settings,
                      progress: Callable[[int], None] | None = None,
-                     keyed_users: Callable[[], dict[str, UserState]] | None = None) -> list[Result]:
+                     keyed_users: Callable[[], dict[str, UserState]] | None = None,
+                     user_evidence: Callable[[str], dict] | None = None) -> list[Result]:
     """Each rule runs once per thing it is about: role rules once per role, user rules once per
     paired user, TRUST-005 once per role against its first paired user — never once per pair
     (a role trusting its account pairs with every user allowed sts:AssumeRole on "*").
 
     `keyed_users` gives the paired users with their access keys; it is only waited for when the
-    user rules run, so the key reads overlap the role rules."""
+    user rules run, so the key reads overlap the role rules. `user_evidence(user ARN)` is added to
+    the evidence of the results built from key facts (where they came from, and when)."""
     def engine(rules):
         return Engine(SCAN, severity_overrides=settings.severity_overrides, only=rules)
 
@@ -341,7 +349,12 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
         view = ProfileView(profile, role, user, settings, caller_account=state.account)
         target = Target(resource=resource, resource_type=resource_type, payload=view,
                         account_id=state.account, region=region, scope=scope)
-        results.extend(rules_engine.run(target, settings))
+        found = rules_engine.run(target, settings)
+        if user is not None and user_evidence is not None:
+            for result in found:
+                if result.rule_id in KEY_FACT_RULES:
+                    result.evidence.update(user_evidence(user.arn))
+        results.extend(found)
         if progress:
             progress(1)
 
@@ -380,87 +393,137 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
     return results
 
 
-def account_error(label: str, account: str | None, message: str) -> Result:
-    """One ERROR result standing for an account that could not be read."""
+def account_error(label: str, account: str | None, message: str, resource: str | None = None) -> Result:
+    """One ERROR result standing for an account (or the organization) that could not be read."""
     from .engine import RuleMeta, error_result
 
     meta = RuleMeta("DISCOVER-001", "account-readable", "The account's IAM could be read", "high",
                     (2,), "discover reads the account's IAM in bulk", "Grant the auditor's policy")
-    resource = f"arn:aws:iam::{account}:root" if account else f"aws-profile:{label}"
+    resource = resource or (f"arn:aws:iam::{account}:root" if account else f"aws-profile:{label}")
     return error_result(meta, message, resource, "AwsAccount", account)
 
 
-def _assumed_session(clients: Clients, role_arn: str):
-    """A boto3 session acting through a read-only role of another account."""
-    from .aws import new_session
+@dataclass
+class AccountOutcome:
+    """One account's results, and what the report's header says of it."""
 
-    sts = clients.get(None, "sts")
-    entity = f"role {role_arn}"
-    credentials = call(sts, "sts:AssumeRole", "assume_role", entity=entity, need="Credentials",
-                       RoleArn=role_arn, RoleSessionName="iam-auditor-discover")["Credentials"]
-    with reading("sts:AssumeRole", entity):
-        keys = {"aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"]}
+    spec: AccountSpec
+    results: list[Result]
+    account_id: str | None
+    api_calls: int = 0
+    key_facts: dict | None = None
+
+    @property
+    def readable(self) -> bool:
+        return not any(r.rule_id == "DISCOVER-001" for r in self.results)
+
+    def summary(self) -> dict:
+        from collections import Counter
+
+        statuses = Counter(r.status for r in self.results)
+        return {"account_id": self.account_id, "account_name": self.spec.name or self.spec.label,
+                "status": "read" if self.readable else "error", "results": len(self.results),
+                "fail": statuses["FAIL"], "error": statuses["ERROR"], "api_calls": self.api_calls,
+                **({"key_facts": self.key_facts} if self.key_facts else {})}
+
+
+def _assume(clients: Clients, spec: AccountSpec) -> str:
+    """Assume the account's read-only role; its clients are then named by the returned key.
+    The role's credentials are scrubbed from every output."""
     from .scrub import register
 
-    register(keys["aws_secret_access_key"], keys["aws_session_token"])
-    return new_session(**keys)
+    sts = clients.get(spec.via_profile, "sts")
+    entity = f"role {spec.role_arn}"
+    credentials = call(sts, "sts:AssumeRole", "assume_role", entity=entity, need="Credentials",
+                       RoleArn=spec.role_arn, RoleSessionName="iam-auditor-discover")["Credentials"]
+    with reading("sts:AssumeRole", entity):
+        register(credentials["SecretAccessKey"], credentials["SessionToken"])
+        key = f"role:{spec.role_arn}"
+        clients.add_credentials(key, credentials)
+    return key
 
 
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
-                     progress=None, secrets: bool = False) -> list[Result]:
-    key = spec.aws_profile
+                     progress=None, secrets: bool = False, *, fresh_keys: bool = False,
+                     report_wait: float | None = None) -> AccountOutcome:
+    from . import credential_report
+
+    key, assumed = spec.aws_profile, None
     download = None
+    facts = None
+    entities: list = []         # what this account parsed: forgotten once it is done
     try:
         if spec.role_arn:
-            key = f"role:{spec.role_arn}"
-            clients.add_session(key, _assumed_session(clients, spec.role_arn))
-        download = start_download(clients, key)
-        users = download.users()
-        trusts = download.trusts()
-        # Pairs from users and ListRoles' trust policies: the paired users' keys are read while
-        # the roles' GAAD pages still download.
-        early = pair(trusts.values(), users.values())
+            key = assumed = _assume(clients, spec)
+        download = start_download(clients, key, spec.account_id)
         collector = Collector(clients)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="keys") as pool:
             try:
-                keys = pool.submit(add_key_state, collector, key, [u for _, u in early], download.stopped)
+                facts = credential_report.KeyFacts(
+                    pool, clients.get(key, "iam"),
+                    lambda users: add_key_state(collector, key, users, download.stopped),
+                    fresh=fresh_keys, stop=download.stopped,
+                    wait_seconds=credential_report.DEFAULT_WAIT_SECONDS if report_wait is None else report_wait)
+                users = download.users()
+                trusts = download.trusts()
+                entities += [users.values(), trusts.values()]
+                # Pairs from users and ListRoles' trust policies: the paired users' keys are read
+                # (or the credential report fetched) while the roles' GAAD pages still download.
+                early = pair(trusts.values(), users.values())
+                facts.want(u for _, u in early)
                 state = download.state()
+                entities.append(state.roles.values())
                 pairs, late_users = _settle_pairs(early, trusts, state)
-                late = (pool.submit(add_key_state, collector, key, late_users, download.stopped)
-                        if late_users else None)
+                facts.want(late_users)
                 secret_roles = secret_reading(state.roles.values())
                 if progress:
                     progress.total_add(2 * len({r.arn for r, _ in pairs}) + len({u.arn for _, u in pairs})
                                        + len(secret_roles))
                 results = evaluate_account(state, pairs, secret_roles, region, settings,
                                            progress=progress.update if progress else None,
-                                           keyed_users=lambda: {**keys.result(), **(late.result() if late else {})})
+                                           keyed_users=facts.users, user_evidence=facts.evidence_of)
                 if secrets:             # --secrets: SECRET-001 on every secret (a call per secret)
                     from .discover_secrets import secret_results
 
                     results += secret_results(clients, key, state.account, region, settings, DiscoveredPair)
-                return results
+                account = state.account
             except BaseException:
                 download.stopped.set()  # the key reads stop too, before this block waits for them
                 raise
     except CallFailed as failure:
-        return [account_error(spec.label, _account_of(spec),
-                              f"account {spec.label} could not be read: {failure.error.describe()}")]
+        account = spec.account_id
+        results = [account_error(spec.label, account,
+                                 f"account {spec.label} could not be read: {failure.error.describe()}")]
+        facts = None
     except Exception as error:  # noqa: BLE001 - last resort: the other accounts' results survive
         # Named by its type only: an unexpected exception's text may quote what AWS answered.
-        return [account_error(spec.label, _account_of(spec),
-                              f"account {spec.label} could not be audited: internal error "
-                              f"{type(error).__name__}; its results are missing")]
+        account = spec.account_id
+        results = [account_error(spec.label, account,
+                                 f"account {spec.label} could not be audited: internal error "
+                                 f"{type(error).__name__}; its results are missing")]
+        facts = None
     finally:
         if download is not None:
             download.close()
+        if assumed is not None:
+            clients.release(assumed)
+        forget(_documents(entities))
+    for result in results:
+        result.account_name = spec.name or spec.label
+    # The AssumeRole call, made with the organization's credentials, counts for the account.
+    calls = (1 if spec.role_arn else 0) + (clients.calls_by[key] if key == assumed or not spec.role_arn else 0)
+    return AccountOutcome(spec, results, account, calls, facts.summary() if facts else None)
 
 
-def _account_of(spec: AccountSpec) -> str | None:
-    parts = (spec.role_arn or "").split(":")
-    return parts[4] if len(parts) > 5 else None
+def _documents(entities) -> Iterator[Any]:
+    """Every policy document of these roles and users (trust, own, groups', boundary)."""
+    for group in entities:
+        for entity in group:
+            if isinstance(entity, RoleState):
+                yield entity.trust_policy
+            yield from (p.document for p in entity.policies)
+            if entity.boundary is not None:
+                yield entity.boundary.document
 
 
 def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
@@ -479,44 +542,81 @@ def _settle_pairs(early, trusts: dict[str, RoleState], state: AccountState):
     return pairs + late, late_users
 
 
-def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
-             max_accounts: int = 4, progress=None, secrets: bool = False) -> tuple[list[Result], int]:
-    """Results for every account (concurrently, bounded) and the number of API calls made."""
-    from .actions import catalogue
+def open_clients(specs: list[AccountSpec], region: str | None, clients: Clients | None = None) -> Clients:
+    """Clients for every profile the accounts are read with, made up front (a missing profile is
+    a usage error before any call)."""
     from .collectors import _open_sessions
 
-    unusable = _unusable_accounts(specs)
-    readable = [s for s in specs if s not in unusable]
-    clients = Clients(region)
-    _open_sessions(clients, {s.aws_profile for s in readable if not s.role_arn} |
-                   ({None} if any(s.role_arn for s in readable) else set()),
-                   services=("iam",) if not any(s.role_arn for s in readable) else ("iam", "sts"))
-    catalogue().prefetch()       # the LP rules need it; it loads while the account downloads
+    clients = clients or Clients(region)
+    _open_sessions(clients, {s.aws_profile for s in specs if not s.role_arn}, services=("iam", "sts"))
+    _open_sessions(clients, {s.via_profile for s in specs if s.role_arn}, services=("sts",))
+    return clients
+
+
+def discover_accounts(specs: list[AccountSpec], clients: Clients, region: str | None,
+                      settings: Settings, *, max_accounts: int = 4, progress=None,
+                      secrets: bool = False, fresh_keys: bool = False, report_wait: float | None = None,
+                      unusable: dict[AccountSpec, str] | None = None) -> Iterator[AccountOutcome]:
+    """Each account's outcome as soon as it is read, at most `max_accounts` in flight. Accounts
+    are started in order as others finish, so memory holds only the accounts in flight.
+    `unusable` accounts (a missing profile, no credentials) are each a DISCOVER-001 ERROR."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    from .actions import catalogue
+
+    catalogue().prefetch()       # the LP rules need it; it loads while the first accounts download
     region = region or "us-east-1"
-
-    def one(spec: AccountSpec) -> list[Result]:
+    unusable = unusable or {}
+    for spec in specs:
         if spec in unusable:
-            account = spec.role_arn.split(":")[4] if spec.role_arn else None
-            return [account_error(spec.label, account,
-                                  f"account {spec.label} could not be read: {unusable[spec]}")]
-        return discover_account(spec, clients, region, settings, progress, secrets)
-
+            yield AccountOutcome(spec, [account_error(
+                spec.label, spec.account_id, f"account {spec.label} could not be read: {unusable[spec]}")],
+                spec.account_id)
+    pending = (spec for spec in specs if spec not in unusable)
     with worker_pool(max(1, max_accounts), "account") as pool:
-        per_account = list(pool.map(one, specs))
-    return [r for results in per_account for r in results], clients.calls
+        def start(spec):
+            return pool.submit(discover_account, spec, clients, region, settings, progress, secrets,
+                               fresh_keys=fresh_keys, report_wait=report_wait)
+
+        running = {start(spec) for spec in itertools.islice(pending, max(1, max_accounts))}
+        try:
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                    spec = next(pending, None)
+                    if spec is not None:
+                        running.add(start(spec))
+        finally:
+            for future in running:
+                future.cancel()
 
 
-def _unusable_accounts(specs: list[AccountSpec]) -> dict[AccountSpec, str]:
+def discover(specs: list[AccountSpec], region: str | None, settings: Settings, *,
+             max_accounts: int = 4, progress=None, secrets: bool = False, fresh_keys: bool = False,
+             report_wait: float | None = None) -> tuple[list[Result], int]:
+    """Results for every account (concurrently, bounded; in the order of `specs`) and the number
+    of API calls made."""
+    unusable = unusable_accounts(specs)
+    clients = open_clients([s for s in specs if s not in unusable], region)
+    outcomes = {id(o.spec): o for o in discover_accounts(
+        specs, clients, region, settings, max_accounts=max_accounts, progress=progress,
+        secrets=secrets, fresh_keys=fresh_keys, report_wait=report_wait, unusable=unusable)}
+    return [r for spec in specs for r in outcomes[id(spec)].results], clients.calls
+
+
+def unusable_accounts(specs: list[AccountSpec]) -> dict[AccountSpec, str]:
     """Accounts whose AWS profile does not exist or gives no credentials (a role_arn account
-    needs the default chain's): each becomes a DISCOVER-001 ERROR and the others are read. When
-    no account is usable at all, that is one line and exit 2 before any call."""
+    needs the credentials of the profile that assumes it, by default boto3's chain): each
+    becomes a DISCOVER-001 ERROR and the others are read. When no account is usable at all,
+    that is one line and exit 2 before any call."""
     from .credentials import problem
     from .errors import UsageError
 
     checked: dict[str | None, str | None] = {}
     unusable = {}
     for spec in specs:
-        aws_profile = None if spec.role_arn else spec.aws_profile
+        aws_profile = spec.via_profile if spec.role_arn else spec.aws_profile
         if aws_profile not in checked:
             checked[aws_profile] = problem(aws_profile)
         if checked[aws_profile]:

@@ -102,6 +102,7 @@ class Result:
     suppressed: dict | None = None
     steps: tuple[int, ...] = ()
     baseline: str | None = None          # "new" or "unchanged" with --baseline
+    account_name: str | None = None      # discover: the account's name (organization, profile)
 
 
     def to_dict(self) -> dict:
@@ -114,6 +115,7 @@ class Result:
             "steps": list(self.steps), "evidence": self.evidence,
             "fingerprint": self.fingerprint, "suppressed": self.suppressed,
             **({"baseline": self.baseline} if self.baseline else {}),
+            **({"account_name": self.account_name} if self.account_name else {}),
         }
 
 

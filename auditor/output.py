@@ -157,3 +157,39 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+class ReportStream:
+    """A report written piece by piece as the run goes (discover's JSONL, an account at a time):
+    each piece is scrubbed and flushed at once, so a run that dies keeps what it wrote. The file
+    is written through (truncated, then appended to), not replaced atomically: that is the point
+    of streaming. `check_targets` has vetted the path before any API call."""
+
+    def __init__(self, path: str | None):
+        self.path = None if path in _STDOUT_NAMES else path
+        self._handle = None
+        if self.path is None:
+            return
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"-o {_shown(self.path)}: cannot write there: {error.strerror}") from None
+
+    def write(self, text: str) -> None:
+        if self._handle is None:
+            write_stdout(text)
+            return
+        try:
+            self._handle.write(encodable(scrub(text)))
+            self._handle.flush()
+        except OSError as error:
+            raise UsageError(f"-o {_shown(self.path)}: cannot write the report: {error.strerror}") from None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            try:
+                self._handle.close()
+            except OSError:
+                pass
+            self._handle = None

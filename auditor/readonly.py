@@ -19,6 +19,13 @@ ALLOWED_OPERATIONS = frozenset({
     "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
     "secretsmanager:ListSecrets",  # discover --secrets only
     "kms:DescribeKey", "kms:GetKeyPolicy",
+    # discover's key facts. GenerateCredentialReport is the one call here that is not a Get or a
+    # List, and AWS's own catalogue files it under the Read access level: it asks IAM to compute
+    # the report of facts IAM already holds (users, key ages and last use, passwords), and it
+    # creates, changes or deletes no user, key, policy or setting; nothing in the account reads
+    # it but GetCredentialReport. The report holds no secret (no key, no password).
+    "iam:GenerateCredentialReport", "iam:GetCredentialReport",
+    "organizations:ListAccounts",  # discover --organization: the accounts to audit
 })
 ALWAYS_REFUSED = frozenset({"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"})
 

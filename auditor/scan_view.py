@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .policy import IDENTITY, TRUST, Policy, parse_policy
 from .settings import Settings
@@ -37,6 +37,16 @@ def parse_once(raw: Any, kind: str) -> Policy:
     if cached is None or cached[0] is not raw:
         cached = _PARSED[key] = (raw, parse_policy(raw, kind))
     return cached[1]
+
+
+def forget(raws: Iterable[Any]) -> None:
+    """Drop these documents' parses (an account that is done): the cache would otherwise keep
+    every account of an organization's documents until the process ends."""
+    for raw in raws:
+        for key in [(id(raw), IDENTITY), (id(raw), TRUST)]:
+            cached = _PARSED.get(key)
+            if cached is not None and cached[0] is raw:
+                _PARSED.pop(key, None)
 
 
 def _label(named: NamedPolicy) -> str:

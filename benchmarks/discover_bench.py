@@ -60,6 +60,9 @@ OTHER_ACCOUNT = "210987654321"         # a partner account some trust policies n
 # Targets (issue 5).
 TARGET_B_OVER_A = 1.3
 TARGET_PEAK_MB = 500.0
+# Targets (issue 14): the organization pass.
+TARGET_ORG_SPEEDUP = 5.0
+TARGET_ORG_MEMORY_RATIO = 1.25         # peak RSS over every account / over a third of them
 
 # The account's shape: shares of the N roles by trust policy.
 SHARE_USER_TRUST = 0.05                # a specific IAM user, with an sts:ExternalId condition
@@ -96,14 +99,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(port: int, conn, latency) -> None:
+# Reads whose answers `_serve` may replay (organization pass): the account's state does not
+# change while the timed runs read it, and AWS computes these answers on its own machines.
+# (Not GenerateCredentialReport: its first answer is STARTED.)
+REPLAYABLE = frozenset({"GetAccountAuthorizationDetails", "ListRoles", "GetCredentialReport",
+                        "GetCallerIdentity", "ListAccounts"})
+
+
+def _serve(port: int, conn, latency, replay) -> None:
     """Child process: moto's server app on 127.0.0.1 until the parent says stop (or goes).
 
-    This is what moto's ThreadedMotoServer runs (werkzeug, a thread per request), with one
-    addition: while `latency` (a shared value, in ms) is set, every AWS request first waits
-    that long without holding the GIL, as a round trip to AWS would."""
+    This is what moto's ThreadedMotoServer runs (werkzeug, a thread per request), with two
+    additions: while `latency` (a shared value, in ms) is set, every AWS request first waits
+    that long without holding the GIL, as a round trip to AWS would; and while `replay` is set,
+    a read of REPLAYABLE that moto already answered for the same account and parameters gets
+    moto's first answer again (the same bytes) instead of moto computing it anew: AWS's CPU
+    is not on the auditor's machine, moto's is (on 2 cores, it was half of every account's
+    time)."""
+    import io
     import logging
+    import re
+    from urllib.parse import parse_qs
 
+    from moto.iam.models import get_account_id_from
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -111,11 +129,39 @@ def _serve(port: int, conn, latency) -> None:
     # (the builder retries them and counts them).
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     app = DomainDispatcherApplication(create_backend_app)
+    answers: dict = {}
+    access_key = re.compile(r"Credential=([^/]+)/")
+
+    def replayed(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action", [target.rsplit(".", 1)[-1]])[0]
+        key_id = access_key.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if action not in REPLAYABLE or not key_id:
+            return app(environ, start_response)
+        key = (get_account_id_from(key_id.group(1)), target, body)
+        if key not in answers:
+            seen = {}
+
+            def keep(status, headers, exc_info=None):
+                seen["status"], seen["headers"] = status, headers
+                return start_response(status, headers, exc_info)
+
+            chunks = b"".join(app(environ, keep))
+            if seen.get("status", "").startswith("200"):
+                answers[key] = (seen["status"], seen["headers"], chunks)
+            return [chunks]
+        status, headers, chunks = answers[key]
+        start_response(status, headers)
+        return [chunks]
 
     def delayed(environ, start_response):
-        if latency.value and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return app(environ, start_response)
+        if latency.value:
             time.sleep(latency.value / 1000)
-        return app(environ, start_response)
+        return (replayed if replay.value else app)(environ, start_response)
 
     class KeepAlive(WSGIRequestHandler):
         # AWS keeps connections open; werkzeug's default (HTTP/1.0) closes each one, so every
@@ -142,7 +188,8 @@ class Server:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self.latency_ms = ctx.Value("i", 0, lock=False)   # set by the latency pass
-        self.process = ctx.Process(target=_serve, args=(self.port, child, self.latency_ms), daemon=True,
+        self.replay = ctx.Value("i", 0, lock=False)       # set by the organization pass
+        self.process = ctx.Process(target=_serve, args=(self.port, child, self.latency_ms, self.replay), daemon=True,
                                    name="moto-server")
 
     def start(self) -> "Server":
@@ -668,7 +715,8 @@ def breakdown(endpoint: str, profile_top: int | None) -> dict:
     import io
     import pstats
 
-    from auditor.collectors import Clients, Collector, _open_sessions
+    from auditor.aws import Clients
+    from auditor.collectors import Collector, _open_sessions
     from auditor.discover import add_key_state, evaluate_account, find_pairs, read_account
     from auditor.report import Report
     from auditor.reports import render
@@ -746,6 +794,7 @@ class Figures:
     breakdown: dict = field(default_factory=dict)
     ratios: dict = field(default_factory=dict)
     targets: list = field(default_factory=list)
+    organization: dict = field(default_factory=dict)
 
 
 def _interrupt(*_args) -> None:
@@ -754,6 +803,123 @@ def _interrupt(*_args) -> None:
 
 def med(runs: list[Run], attr: str = "wall") -> float:
     return statistics.median(getattr(r, attr) for r in runs)
+
+
+def organization_pass(args, pycache_root: Path) -> tuple[dict, list, list, list[str]]:
+    """`discover --organization` on its own moto server: sequential against --org-concurrency, every
+    request delayed --latency ms; then the peak RSS over a third of the accounts against all of
+    them. Returns (figures, summary info, target rows, problems)."""
+    import _organization as org
+
+    m, r, c = args.org_accounts, args.org_roles, args.org_concurrency
+    broken: list[str] = []
+    server = Server().start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="discover-bench-org-") as scratch_name:
+            scratch = Path(scratch_name)
+            env = child_env(ROOT, server.endpoint, pycache_root)
+            print(f"\norganization: {m} accounts x {r} roles ({org.USERS} users each) on moto server "
+                  f"{server.endpoint}; building ...", flush=True)
+            built = org.build_organization(server.endpoint, m, r, args.workers, args.seed)
+            print(f"  built in {built['build_s']:.1f} s ({built['create_calls']} create calls)")
+            out = scratch / "org.jsonl"
+
+            def run(concurrency, accounts_file=None):
+                out.unlink(missing_ok=True)
+                timed, code, err = run_process(org.discover_org_argv(sys.executable, out, concurrency, accounts_file),
+                                               env, server)
+                seen = org.read_stream(out)
+                if code not in (0, 1) or "Traceback" in err or not seen["complete"] or seen["errors"]:
+                    broken.append(f"discover --organization (concurrency {concurrency}) exit {code}, "
+                                  f"{seen}: {err.strip()[-300:]}")
+                return timed, seen
+
+            server.replay.value = 1
+            run(c)   # warm-up, no delay: bytecode cached, credential reports generated, answers kept
+            server.latency_ms.value = args.latency
+            try:
+                seq, conc = [], []
+                print(f"  sequential (--max-accounts 1) and --max-accounts {c}, alternating, "
+                      f"{args.org_repeat} run(s) each, {args.latency} ms per request, moto's answers "
+                      "replayed ...", flush=True)
+                for _ in range(args.org_repeat):
+                    seq.append(run(1))
+                    conc.append(run(c))
+                third = org.write_accounts_file(scratch / "third.yaml", built["account_ids"][:max(c, m // 3)])
+                part = run(c, third)
+                server.replay.value = 0
+                print("  once more each with moto computing every answer (its CPU on the same cores) ...",
+                      flush=True)
+                moto_seq, moto_conc = run(1), run(c)
+            finally:
+                server.latency_ms.value = 0
+            seq_s = statistics.median(t.wall for t, _ in seq)
+            conc_s = statistics.median(t.wall for t, _ in conc)
+            seq_in = statistics.median(seen["elapsed_s"] for _, seen in seq)
+            conc_in = statistics.median(seen["elapsed_s"] for _, seen in conc)
+            seen = conc[-1][1]
+            peak_all = max(t.max_rss_mb for t, _ in conc)
+            peak_seq = max(t.max_rss_mb for t, _ in seq)
+            figures = {"build": {k: v for k, v in built.items() if k != "account_ids"},
+                       "latency_ms": args.latency, "concurrency": c,
+                       "sequential": [asdict(t) for t, _ in seq], "concurrent": [asdict(t) for t, _ in conc],
+                       "sequential_s": seq_s, "concurrent_s": conc_s, "speedup": seq_s / conc_s,
+                       "sequential_in_run_s": seq_in, "concurrent_in_run_s": conc_in,
+                       "speedup_in_run": seq_in / conc_in,
+                       # The accounts run as threads of one process: however much their waits
+                       # overlap, the concurrent run cannot take less than its own CPU time.
+                       "cpu_bound_ceiling": seq_s / statistics.median(t.cpu for t, _ in conc),
+                       "moto_computing": {"sequential": asdict(moto_seq[0]), "concurrent": asdict(moto_conc[0]),
+                                          "speedup": moto_seq[0].wall / moto_conc[0].wall},
+                       "stream": seen, "peak_rss_mb_sequential": peak_seq, "peak_rss_mb_concurrent": peak_all,
+                       "part_accounts": part[1]["accounts"], "peak_rss_mb_part": part[0].max_rss_mb,
+                       "memory_ratio": peak_all / part[0].max_rss_mb}
+            f = figures
+            print(f"  process wall: sequential {seq_s:7.2f} s   concurrency {c} {conc_s:7.2f} s   "
+                  f"speed-up {f['speedup']:.1f}x")
+            print(f"  in the run (after start-up and imports): {seq_in:.2f} s / {conc_in:.2f} s, "
+                  f"speed-up {f['speedup_in_run']:.1f}x")
+            print(f"  CPU-bound ceiling (sequential wall / concurrent run's CPU): {f['cpu_bound_ceiling']:.1f}x")
+            print(f"  moto computing every answer: {moto_seq[0].wall:.2f} s / {moto_conc[0].wall:.2f} s, speed-up "
+                  f"{f['moto_computing']['speedup']:.1f}x (server CPU {moto_seq[0].server_cpu:.1f} s / "
+                  f"{moto_conc[0].server_cpu:.1f} s)")
+            print(f"  API calls per account {seen['calls_per_account_min']}-{seen['calls_per_account_max']} "
+                  f"(total {seen['api_calls']}, {seen['accounts']} accounts, key facts {', '.join(seen['key_facts'])})")
+            print(f"  peak RSS: sequential {peak_seq:.0f} MB; concurrency {c}: {part[1]['accounts']} accounts "
+                  f"{part[0].max_rss_mb:.0f} MB, {seen['accounts']} accounts {peak_all:.0f} MB")
+    finally:
+        server.stop()
+    info = [(f"organization: {m} accounts x {r} roles, {args.latency} ms/request",
+             f"sequential {seq_s:.1f} s, concurrency {c} {conc_s:.1f} s (process wall)"),
+            ("organization: in the run / moto computing", f"{f['speedup_in_run']:.1f}x / "
+                                                         f"{f['moto_computing']['speedup']:.1f}x"),
+            ("organization: CPU-bound ceiling", f"{f['cpu_bound_ceiling']:.1f}x"),
+            ("organization: API calls per account", f"{seen['calls_per_account_min']}-{seen['calls_per_account_max']}"),
+            ("organization: peak RSS seq / conc", f"{peak_seq:.0f} MB / {peak_all:.0f} MB")]
+    rows = [(f"organization speed-up, concurrency {c} vs sequential", f"{f['speedup']:.1f}x",
+             f">= {TARGET_ORG_SPEEDUP:g}x", f["speedup"] >= TARGET_ORG_SPEEDUP),
+            (f"peak RSS {m} accounts / {part[1]['accounts']} accounts (in flight {c})",
+             f"{f['memory_ratio']:.2f}", f"<= {TARGET_ORG_MEMORY_RATIO}", f["memory_ratio"] <= TARGET_ORG_MEMORY_RATIO)]
+    return figures, info, rows, broken
+
+
+def _organization_only(args, figures: Figures) -> int:
+    env_ = figures.environment
+    try:
+        with tempfile.TemporaryDirectory(prefix="discover-bench-pyc-") as pycache:
+            figures.organization, info, rows, broken = organization_pass(
+                args, None if args.no_bytecode_cache else Path(pycache))
+    finally:
+        spawn.stop()
+    env_["loadavg_end"] = loadavg()
+    figures.targets = [{"name": nm, "value": v, "goal": g, "verdict": verdict(ok)} for nm, v, g, ok in rows]
+    print_summary(info + [("load average start -> end", f"{env_['loadavg_start']} -> {env_['loadavg_end']}")],
+                  rows, env_, value_width=14, rule_width=40, broken=broken,
+                  advice="wall times are inflated. Re-run on a quiet machine.")
+    if args.json:
+        Path(args.json).write_text(json.dumps(asdict(figures), indent=2, default=str) + "\n", encoding="utf-8")
+    missed = any(t["verdict"] == "MISS" for t in figures.targets)
+    return 1 if broken or (args.strict and missed) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -782,6 +948,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the child processes with the inherited environment instead of "
                              "caching bytecode in a temp PYTHONPYCACHEPREFIX")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--org-accounts", type=int, default=50, metavar="M",
+                        help="organization pass: accounts, the management account included (default 50)")
+    parser.add_argument("--org-roles", type=int, default=200, metavar="R", help="organization pass: roles per account "
+                        "(default 200)")
+    parser.add_argument("--org-concurrency", type=int, default=8, metavar="C",
+                        help="organization pass: --max-accounts of the concurrent run (default 8)")
+    parser.add_argument("--org-repeat", type=int, default=1, metavar="K",
+                        help="organization pass: timed runs of each of sequential and concurrent (default 1)")
+    parser.add_argument("--no-organization", action="store_true", help="skip the organization pass")
+    parser.add_argument("--organization-only", action="store_true",
+                        help="only the organization pass (no single-account (a), (b), (c))")
     args = parser.parse_args(argv)
     n = args.n if args.n is not None else (5000 if args.large else 1000)
     if args.repeat is None:
@@ -811,6 +988,8 @@ def main(argv: list[str] | None = None) -> int:
           f" | Python {env_['python']} | boto3 {boto3.__version__} | moto {moto.__version__}"
           f" | x{env_['cpus']} CPUs | load {env_['loadavg_start']}")
 
+    if args.organization_only:
+        return _organization_only(args, figures)
     server = Server().start()
     broken: list[str] = []
     try:
@@ -974,8 +1153,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(bd["profile"].rstrip())
 
             # 5. summary --------------------------------------------------------------------
-            # discover's per-user reads: ListAccessKeys, GetAccessKeyLastUsed per key, GetLoginProfile
-            key_calls = sum(2 + u.access_key for u in plan.users if u.arn in plan.paired_users)
+            # discover's key facts: GenerateCredentialReport (twice when the first answer is
+            # STARTED) and GetCredentialReport, whatever N; per paired user only with --fresh-keys
+            key_calls = 3
             # discover: GetCallerIdentity, its two GAAD streams (users, roles: each at most the
             # combined stream's pages), ListRoles' pages, and the key calls
             discover_pages = 2 * counts["gaad_pages"] + counts["list_roles_pages"]
@@ -988,7 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = [
                 ("b/a (discover / download, both whole processes)", f"{b_over_a:.2f}", f"<= {TARGET_B_OVER_A}",
                  b_over_a <= TARGET_B_OVER_A),
-                ("discover API calls: pages + paired users, not N", f"{api_calls}",
+                ("discover API calls: pages + credential report, not N", f"{api_calls}",
                  f"<= {expected_calls}", None if api_calls is None else api_calls <= expected_calls),
                 ("found every planted integration, no other role", f"{d.get('found')}/{d.get('planted')}"
                  f" +{len(d.get('extra', []))}", "all, +0",
@@ -996,6 +1176,12 @@ def main(argv: list[str] | None = None) -> int:
                 ("peak RSS of discover at N=5000", f"{peak:.0f} MB", f"< {TARGET_PEAK_MB:g} MB",
                  (peak < TARGET_PEAK_MB) if n >= 5000 else None),
             ]
+            org_info = []
+            if not args.no_organization and not broken:
+                figures.organization, org_info, org_rows, org_broken = organization_pass(args, pycache)
+                rows += org_rows
+                broken += org_broken
+                env_["loadavg_end"] = loadavg()
             figures.targets = [{"name": nm, "value": v, "goal": g, "verdict": verdict(ok)} for nm, v, g, ok in rows]
             info = [
                 ("account", f"N={n} (seed {args.seed}): {len(plan.planted)} planted, {len(plan.secret_roles)} "
@@ -1011,7 +1197,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{figures.latency['download_median_s']:.2f} s)")] if figures.latency else []),
                 ("c/b", f"{c_over_b:.1f}x"),
                 ("discover API calls / N", f"{(api_calls or 0) / n:.3f} (at most 1 + {discover_pages} pages + "
-                                           f"{key_calls} key calls for {len(plan.paired_users)} paired users)"),
+                                           f"{key_calls} credential-report calls; {len(plan.paired_users)} paired users)"),
+                *org_info,
                 ("load average start -> end", f"{env_['loadavg_start']} -> {env_['loadavg_end']}"),
             ]
             print_summary(info, rows, env_, value_width=14, rule_width=40, broken=broken,

@@ -6,7 +6,7 @@ import pytest
 from moto import mock_aws
 
 from auditor.discover import AccountSpec, discover, find_pairs, read_account
-from auditor.collectors import Clients
+from auditor.aws import Clients
 from auditor.settings import Settings
 
 ACCOUNT = "123456789012"
@@ -136,7 +136,7 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
 
     real = module.start_download
 
-    def flaky(clients, key):
+    def flaky(clients, key, account=None):
         if key == "role:arn:aws:iam::210987654321:role/auditor":
             from botocore.exceptions import EndpointConnectionError
 
@@ -144,10 +144,9 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
 
             raise CallFailed(classify("iam:GetAccountAuthorizationDetails",
                                       EndpointConnectionError(endpoint_url="http://127.0.0.1:1")))
-        return real(clients, key)
+        return real(clients, key, account)
 
     monkeypatch.setattr(module, "start_download", flaky)
-    monkeypatch.setattr(module, "_assumed_session", lambda clients, role_arn: boto3.Session())
     specs = [AccountSpec("default"), AccountSpec("other", role_arn="arn:aws:iam::210987654321:role/auditor")]
     results, _ = discover(specs, "us-east-1", Settings(), max_accounts=2)
     errors = [r for r in results if r.status == "ERROR"]

@@ -20,6 +20,7 @@ Splunk's JSON sourcetypes index as they come:
     rule.ruleset        "iam-auditor"
     cloud.provider      "aws"
     cloud.account.id    the audited account (null in `lint`)
+    cloud.account.name  discover: the account's name (its organization's, or how it was given)
     cloud.region        the profile's region (null in `lint`)
     message             the result's message
     iam_auditor         the whole result, exactly as in the JSON report (`Result.to_dict()`)
@@ -65,7 +66,8 @@ def event(result, timestamp: str) -> dict:
         },
         "rule": {"id": result.rule_id, "name": result.rule_name, "ruleset": RULESET,
                  "description": result.title},
-        "cloud": {"provider": "aws", "account": {"id": result.account_id},
+        "cloud": {"provider": "aws", "account": {"id": result.account_id, **(
+                      {"name": result.account_name} if result.account_name else {})},
                   "region": result.region},
         "message": result.message,
         "iam_auditor": result.to_dict(),

@@ -174,7 +174,9 @@ def render(report, *, color: bool = False, width: int | None = None, show_all: b
     lint = report.mode == "lint"
     header = " ".join(name.ljust(size) for name, size in _COLUMNS) + " " + \
         ("FILE" if lint else "PROFILE")
-    lines = [header, "-" * min(width, len(header) + 20)] if ordered else []
+    # discover: where key facts came from, and how old a credential report was (up to 4 h)
+    lines = [part for note in report.extra.get("notes", ()) for part in wrap(f"note: {note}", width, indent="")]
+    lines += [header, "-" * min(width, len(header) + 20)] if ordered else []
     for result in ordered:
         lines += _row(result, width, paint, lint) + [""]
     if not ordered:

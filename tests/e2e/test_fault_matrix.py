@@ -28,6 +28,10 @@ SCAN_OPERATIONS = [
 DISCOVER_OPERATIONS = [
     "sts:AssumeRole", "sts:GetCallerIdentity", "iam:GetAccountAuthorizationDetails", "iam:ListRoles",
     "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile"]
+# Key facts come from the credential report unless --fresh-keys; a broken report is no ERROR:
+# the paired users' keys are then read one by one, and the evidence says why.
+PER_USER_KEY_OPERATIONS = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile")
+CREDENTIAL_REPORT_OPERATIONS = ["iam:GenerateCredentialReport", "iam:GetCredentialReport"]
 MATRIX: dict = {}      # (command, operation, fault) -> status, for the closing table
 
 
@@ -116,10 +120,23 @@ def test_without_faults_everything_is_read(setup, run):
     assert code == 0, [r["message"] for r in report["results"] if r["status"] in ("ERROR", "FAIL")]
     called = {op for op in setup["proxy"].seen}
     assert {op.split(":")[1] for op in SCAN_OPERATIONS} <= called
-    code, _, err, text = run({}, "discover", "--accounts", setup["accounts"], "--format", "json",
-                             "--fail-on", "none", output=setup["tmp"] / "clean-discover.json")
-    assert code == 0 and json.loads(text)["results"], err
-    assert {op.split(":")[1] for op in DISCOVER_OPERATIONS} <= set(setup["proxy"].seen)
+    seen = set()
+    for operation in ("", "sts:GetCallerIdentity", "iam:ListAccessKeys"):
+        code, _, err, text = run({}, "discover", *_discover_accounts(setup, operation), "--format", "json",
+                                 "--fail-on", "none", output=setup["tmp"] / "clean-discover.json")
+        assert code == 0 and json.loads(text)["results"], err
+        seen |= set(setup["proxy"].seen)
+    assert {op.split(":")[1] for op in DISCOVER_OPERATIONS + CREDENTIAL_REPORT_OPERATIONS} <= seen
+
+
+def _discover_accounts(setup, operation=""):
+    """discover's account arguments for a cell: the caller identity is only asked for an account
+    read with a profile's own credentials (a role assumed by ARN names its account); per-user
+    key reads only happen with --fresh-keys."""
+    if operation == "sts:GetCallerIdentity":
+        return []
+    accounts = ["--accounts", setup["accounts"]]
+    return accounts + (["--fresh-keys"] if operation in PER_USER_KEY_OPERATIONS else [])
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -154,18 +171,35 @@ def test_collect_fault(setup, run, operation, fault):
     assert code == 3 and operation in err and len(err.strip().splitlines()) == 1, err
 
 
+def _discover_with_fault(setup, run, operation, fault):
+    """(exit code, JSON report) of discover with `fault` on `operation`, which must be called."""
+    name = operation.split(":")[1]
+    code, _, _, text = run({name: fault}, "discover", *_discover_accounts(setup, operation),
+                           "--format", "json", "--fail-on", "none", output=setup["tmp"] / "discover.json")
+    assert setup["proxy"].faulted[name], f"{operation} was never called"
+    return code, json.loads(text)
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("operation", DISCOVER_OPERATIONS)
 def test_discover_fault(setup, run, operation, fault):
-    name = operation.split(":")[1]
-    code, _, err, text = run({name: fault}, "discover", "--accounts", setup["accounts"],
-                             "--format", "json", "--fail-on", "none", output=setup["tmp"] / "discover.json")
-    assert setup["proxy"].faulted[name], f"{operation} was never called"
-    report = json.loads(text)
+    code, report = _discover_with_fault(setup, run, operation, fault)
     errors = _error_naming(report, operation)
     MATRIX[("discover", operation, fault)] = (code, len(errors))
     assert errors, f"no ERROR names {operation}: {[r['message'] for r in report['results']]}"
     assert code == 3
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("operation", CREDENTIAL_REPORT_OPERATIONS)
+def test_discover_credential_report_fault(setup, run, operation, fault):
+    code, report = _discover_with_fault(setup, run, operation, fault)
+    key_results = [r for r in report["results"] if r["rule_id"].startswith("KEY-")]
+    MATRIX[("discover", operation, fault)] = (code, 0)
+    assert code == 0 and key_results and not any(r["status"] == "ERROR" for r in report["results"])
+    for result in key_results:
+        assert result["evidence"]["key_facts_source"] == "per-user-calls"
+        assert operation in result["evidence"]["key_facts_note"]
 
 
 def test_a_policy_version_without_its_document_is_an_error(setup, run):
