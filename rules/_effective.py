@@ -68,7 +68,7 @@ class AccessSet:
     def label(self, statement: Statement) -> str:
         return self._labels.get(id(statement), statement.location_label)
 
-    def pattern_probes(self, service: str, is_broad) -> list[str]:
+    def pattern_probes(self, is_broad) -> list[str]:
         """The concrete forms of the broad resource patterns (`is_broad(pattern)`) the documents
         name, in Resource or NotResource: what may be left once a Deny has taken the rest."""
         out = []
@@ -94,11 +94,6 @@ class AccessSet:
         result.denied_by = list(dict.fromkeys(result.denied_by))
         result.maybe_denied_by = list(dict.fromkeys(result.maybe_denied_by))
         return result
-
-    def denied_everywhere(self, statement: Statement, action: str, probes: Sequence[str]) -> bool:
-        """Is `action` denied on every probe the statement reaches (and on at least one)?"""
-        trim = self.trim(statement, action, probes)
-        return not trim.left and bool(trim.denied_by)
 
 
 @dataclass
@@ -149,7 +144,7 @@ def broad_grants(access: AccessSet, action: str, service: str, resource_prefix: 
                 continue
             if pattern_probes is None:
                 pattern_probes = access.pattern_probes(
-                    service, lambda p: is_broad_pattern(p, service, resource_prefix))
+                    lambda p: is_broad_pattern(p, service, resource_prefix))
             kept, denied, maybe = [], [], []
             for text, pattern in reasons:
                 own = fresh_probes(service) if pattern is None else (instantiate(pattern),)
@@ -189,7 +184,7 @@ def effective_excess(access: AccessSet, statement: Statement, allowed: frozenset
             continue
         if probes is None:
             probes = tuple(instantiate(p) for p in statement.resources or ()) + ("iam-auditor-probe",) \
-                + tuple(access.pattern_probes("", lambda p: True))
+                + tuple(access.pattern_probes(lambda p: True))
         trim = access.trim(statement, action, probes)
         if trim.left or not trim.denied_by:
             left.append(action)
