@@ -1,0 +1,50 @@
+"""Infrastructure code as input: CloudFormation templates, Terraform plan JSON, AWS CLI JSON.
+
+`detect(data)` says what a decoded JSON/YAML file is; `read(path, text, data, kind)` hands it to
+that kind's reader (imported lazily: `--version` and plain policy linting never load them) and
+returns an `Inventory` (auditor.iac.model).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .model import AWS_CLI, CLOUDFORMATION, TERRAFORM_PLAN, Inventory
+
+POLICY = "policy"                  # an IAM policy document (the v1 input of lint)
+OWN_REPORT = "iam-auditor-report"  # a report this tool wrote (never linted as a policy)
+
+_READERS = {CLOUDFORMATION: "auditor.iac.cloudformation", TERRAFORM_PLAN: "auditor.iac.terraform",
+            AWS_CLI: "auditor.iac.awscli"}
+# Top-level keys of the AWS CLI answers lint reads.
+_CLI_KEYS = {"RoleDetailList", "UserDetailList", "GroupDetailList", "Policies", "Role", "PolicyVersion",
+             "Policy", "User", "Group"}
+
+
+def detect(data: Any) -> str | None:
+    """The kind of a decoded file, or None when it is none of the inputs iam-auditor reads."""
+    if not isinstance(data, dict):
+        return POLICY if isinstance(data, list) else None
+    keys = {k for k in data if isinstance(k, str)}
+    lower = {k.lower() for k in keys}
+    if "statement" in lower:
+        return POLICY
+    if "Resources" in keys or "AWSTemplateFormatVersion" in keys:
+        return CLOUDFORMATION
+    if "format_version" in keys and keys & {"planned_values", "resource_changes", "terraform_version",
+                                            "prior_state", "configuration"}:
+        return TERRAFORM_PLAN
+    if keys & _CLI_KEYS and not keys - _CLI_KEYS - {"IsTruncated", "Marker", "ResponseMetadata"}:
+        return AWS_CLI
+    tool = data.get("tool")
+    if isinstance(tool, dict) and tool.get("name") == "iam-auditor":
+        return OWN_REPORT
+    if "version" in lower and lower <= {"version", "id"}:
+        return POLICY      # {"Version": ...} alone: a policy missing its Statement (a grammar finding)
+    return None
+
+
+def read(path: str, text: str, data: Any, kind: str) -> Inventory:
+    """The inventory of one file of `kind` (CLOUDFORMATION, TERRAFORM_PLAN or AWS_CLI)."""
+    module = importlib.import_module(_READERS[kind])
+    return module.read(path, text, data)
