@@ -44,7 +44,11 @@ def detect(data: Any) -> str | None:
     return None
 
 
-def read(path: str, text: str, data: Any, kind: str) -> Inventory:
-    """The inventory of one file of `kind` (CLOUDFORMATION, TERRAFORM_PLAN or AWS_CLI)."""
+def read(path: str, text: str, data: Any, kind: str, *, account_id: str | None = None,
+         region: str | None = None, partition: str = "aws") -> Inventory:
+    """The inventory of one file of `kind` (CLOUDFORMATION, TERRAFORM_PLAN or AWS_CLI).
+
+    `account_id`, `region` and `partition` are what the files cannot know: `scan --iac` takes them
+    from the profile; in `lint` they stay None and the readers make them `Unknown` parts."""
     module = importlib.import_module(_READERS[kind])
-    return module.read(path, text, data)
+    return module.read(path, text, data, account_id=account_id, region=region, partition=partition)
