@@ -62,7 +62,8 @@ def _check_outputs(args) -> None:
     from .output import check_targets
 
     protected = [getattr(args, name, None) for name in ("config", "snapshot", "baseline", "accounts")]
-    protected += [p for p in getattr(args, "paths", None) or () if os.path.isfile(p)]
+    protected += [p for p in (*(getattr(args, "paths", None) or ()), *(getattr(args, "iac", None) or ()))
+                  if os.path.isfile(p)]
     check_targets(output if isinstance(output, list) else [output], protected)
 
 
@@ -252,17 +253,41 @@ def _cmd_scan(args) -> int:
     from .scan import internal_error_report, scan_report
 
     config, profiles = _load_config(args)
-    if args.snapshot:
+    sources = None
+    if getattr(args, "iac", None):
+        if args.snapshot:
+            raise UsageError("scan: --iac and --snapshot are exclusive")
+        snapshot, sources = _iac_snapshot(profiles, args)
+    elif args.snapshot:
         snapshot = _read_snapshot(args.snapshot)
     else:
         _require_credentials(profiles, args)
         snapshot = _collect(profiles, args)
     try:
         report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
+        if sources is not None:
+            from .iac.snapshot import locate
+
+            locate(report.results, sources)
+            report.extra["iac_files"] = list(args.iac)
     except Exception as error:  # noqa: BLE001 - last resort: an ERROR report, never a traceback
         report = internal_error_report("scan", error)
     report.extra["config_path"] = args.config  # SARIF locates findings in the configuration
     return finish(report, args)
+
+
+def _iac_snapshot(profiles, args):
+    """`scan --iac`: the snapshot the files will create (AWS read only for what they lack)."""
+    from .iac.snapshot import build_snapshot, load_files
+
+    files = load_files(args.iac)
+    try:
+        return build_snapshot(files, profiles, default_aws_profile=args.aws_profile,
+                              region=args.region)
+    except ModuleNotFoundError as missing:
+        if not str(missing.name or "").startswith("auditor.iac."):
+            raise
+        raise UsageError(f"--iac: this build has no reader for {missing.name}") from None
 
 
 def _read_snapshot(path: str):

@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     _config_options(scan, "the YAML configuration: profiles, settings, waivers")
     scan.add_argument("--snapshot", metavar="FILE",
                       help="evaluate a snapshot written by `collect` instead of calling AWS")
+    scan.add_argument("--iac", nargs="+", metavar="FILE",
+                      help="evaluate what these CloudFormation templates / Terraform plans "
+                           "(terraform show -json) will create, before deploy; what they do not "
+                           "define is read from AWS when credentials are available")
     _common(scan)
     _aws_options(scan)
 

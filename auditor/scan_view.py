@@ -12,8 +12,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .policy import IDENTITY, TRUST, Policy, parse_policy
 from .settings import Settings
-from .snapshot import (NO_SUCH_ENTITY, CallError, KeyState, NamedPolicy, RoleState, SecretState,
-                       UserState)
+from .snapshot import (KNOWN_AFTER_DEPLOY, NO_SUCH_ENTITY, CallError, KeyState, NamedPolicy,
+                       RoleState, SecretState, UserState)
 
 
 from .engine import Unavailable  # noqa: E402 - re-exported for rules
@@ -55,6 +55,8 @@ def _label(named: NamedPolicy) -> str:
 
 def _unavailable_from(errors: Sequence[CallError], operations: Sequence[str], what: str) -> None:
     for error in errors:
+        if error.operation in operations and error.kind == KNOWN_AFTER_DEPLOY:
+            raise Unavailable("SKIP", error.describe())
         if error.operation in operations and error.kind != NO_SUCH_ENTITY:
             raise Unavailable("ERROR", f"could not read {what}: {error.describe()}")
 

@@ -15,6 +15,8 @@ SNAPSHOT_VERSION = 1
 # Error kinds: NoSuchEntity is a fact about the account; the others mean "could not be checked".
 NO_SUCH_ENTITY, ACCESS_DENIED, THROTTLED, NETWORK, OTHER = (
     "NoSuchEntity", "AccessDenied", "Throttling", "NetworkError", "Error")
+# `scan --iac`: a fact that exists only once the files are deployed (the rules needing it SKIP).
+KNOWN_AFTER_DEPLOY = "KnownAfterDeploy"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class CallError:
             return f"{call} was throttled past the retries"
         if self.kind == NETWORK:
             return f"{call} failed: {self.message}"
+        if self.kind == KNOWN_AFTER_DEPLOY:
+            return self.message
         return f"{call} failed with {self.code}: {self.message}"
 
 

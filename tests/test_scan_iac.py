@@ -1,0 +1,246 @@
+"""`scan -c CONFIG --iac FILE...`: the chain a template or plan will create, checked before deploy.
+
+The "Done when" of issue 12: the guide's set-up with the mistakes people make gives the same
+findings (rule IDs and statuses per profile) before deploy, from infrastructure code, as `scan`
+gives after deploying the same set-up (into moto). The one inherent difference is stated where
+it is asserted: the KEY rules read access keys, which exist only after deploy (the product's
+configured key is never in the files), so before deploy they SKIP, saying so.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from auditor import demo
+from auditor.cli import main
+from auditor.config import load_config
+from auditor.iac.snapshot import IacFile, build_snapshot, locate
+from auditor.scan import scan_report
+from iac_guide import GUIDE_CONFIG, deploy, guide_inventory
+
+KEY_RULES = {"KEY-001", "KEY-002", "KEY-003"}
+NO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "",
+                  "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                  "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
+                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": ""}
+
+
+def _findings(results) -> dict:
+    """(profile, rule ID) -> sorted statuses: what the comparison is about."""
+    out = defaultdict(list)
+    for result in results:
+        out[(result.profile, result.rule_id)].append(result.status)
+    return {key: sorted(value) for key, value in out.items()}
+
+
+@pytest.fixture(scope="module")
+def after_deploy(tmp_path_factory):
+    """`scan` of the guide's set-up deployed into moto: the findings and the config's values."""
+    saved = dict(os.environ)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": demo.REGION})
+    try:
+        with mock_aws():
+            values = deploy(boto3.Session(region_name=demo.REGION))
+            config_path = tmp_path_factory.mktemp("guide") / "config.yaml"
+            config_path.write_text(GUIDE_CONFIG)
+            config = load_config(str(config_path), environ={**os.environ, **values})
+            from auditor.collectors import collect
+
+            report = scan_report(config, collect(config.profiles, demo.REGION))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return values, config_path, _findings(report.results)
+
+
+def _offline(path, account_id, region, partition):
+    return path
+
+
+def _no_credentials(_aws_profile):
+    return False
+
+
+def _scan_before_deploy(values, config_path, reader):
+    config = load_config(str(config_path), environ={**os.environ, **values})
+    files = [IacFile("template.yaml", "", {}, "cloudformation")]
+    snapshot, sources = build_snapshot(files, config.profiles, credentials_usable=_no_credentials,
+                                       reader=reader)
+    report = scan_report(config, snapshot)
+    locate(report.results, sources)
+    return snapshot, report
+
+
+def test_guide_inventory_gives_the_findings_scan_gives_after_deploy(after_deploy):
+    values, config_path, deployed = after_deploy
+
+    def reader(path, text, data, kind, *, account_id, region, partition):
+        return guide_inventory(path, account_id, region, partition)
+
+    snapshot, report = _scan_before_deploy(values, config_path, reader)
+    before = _findings(report.results)
+    assert snapshot.api_calls == 0
+    # The chain's verdicts are the deployed account's: CHAIN, TRUST, LP, SESSION, SECRET, CONFIG.
+    same = {k: v for k, v in deployed.items() if k[1] not in KEY_RULES}
+    assert {k: v for k, v in before.items() if k[1] not in KEY_RULES} == same
+    assert any(v == ["FAIL"] for v in same.values())   # the guide's mistakes are found
+    # Inherent difference: access keys exist only after deploy, so every KEY rule SKIPs, saying why.
+    keys = [r for r in report.results if r.rule_id in KEY_RULES]
+    assert {r.rule_id for r in keys} == KEY_RULES
+    assert all(r.status == "SKIP" for r in keys)
+    assert all("only after deploy" in r.message for r in keys if r.rule_id != "KEY-003")
+
+
+def test_results_name_the_file_and_the_resource(after_deploy):
+    values, config_path, _ = after_deploy
+
+    def reader(path, text, data, kind, *, account_id, region, partition):
+        return guide_inventory(path, account_id, region, partition)
+
+    _, report = _scan_before_deploy(values, config_path, reader)
+    trust = [r for r in report.results if r.rule_id == "TRUST-005" and r.status == "FAIL"]
+    assert trust and trust[0].location["file"] == "template.yaml"
+    assert trust[0].location["address"] == "ReadSecretsRole"
+
+
+def test_what_the_files_lack_is_an_error_naming_it_without_credentials(after_deploy):
+    """A managed policy, a role, a secret's key the files do not define: ERROR naming each, no call."""
+    values, config_path, _ = after_deploy
+    from dataclasses import replace
+
+    def reader(path, text, data, kind, *, account_id, region, partition):
+        inv = guide_inventory(path, account_id, region, partition)
+        aws_policy = "arn:aws:iam::aws:policy/SecretsManagerReadWrite"
+        inv.roles[0] = replace(inv.roles[0], managed_arns=(aws_policy,))
+        del inv.roles[1]
+        del inv.keys[0]
+        return inv
+
+    snapshot, report = _scan_before_deploy(values, config_path, reader)
+    assert snapshot.api_calls == 0
+    errors = [r for r in report.results if r.status == "ERROR"]
+    messages = " ".join(r.message for r in errors)
+    assert "arn:aws:iam::aws:policy/SecretsManagerReadWrite" in messages
+    assert "role read_secrets_role_legacy is not defined" in messages
+    assert "KMS key alias/catalog-prod-db is not defined" in messages
+    lp = {(r.profile, r.status) for r in report.results if r.rule_id == "LP-001"}
+    assert ("catalog-prod", "PASS") not in lp        # never a PASS on what was not read
+    assert ("catalog-legacy", "PASS") not in lp
+
+
+def test_what_the_files_lack_is_read_from_aws_when_credentials_exist(after_deploy):
+    """With credentials, the role the files do not define is read from AWS (moto here)."""
+    values, config_path, deployed = after_deploy
+
+    def reader(path, text, data, kind, *, account_id, region, partition):
+        inv = guide_inventory(path, account_id, region, partition)
+        del inv.roles[1]
+        return inv
+
+    saved = dict(os.environ)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": demo.REGION})
+    try:
+        with mock_aws():
+            deploy(boto3.Session(region_name=demo.REGION))
+            config = load_config(str(config_path), environ={**os.environ, **values})
+            files = [IacFile("template.yaml", "", {}, "cloudformation")]
+            snapshot, _ = build_snapshot(files, config.profiles, credentials_usable=lambda _: True,
+                                         reader=reader)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert snapshot.api_calls > 0
+    legacy = snapshot.roles["|arn:aws:iam::123456789012:role/read_secrets_role_legacy"]
+    assert legacy.exists is True and legacy.max_session_duration == 7200
+    report = scan_report(config, snapshot)
+    before = {k: v for k, v in _findings(report.results).items() if k[1] not in KEY_RULES}
+    assert before == {k: v for k, v in deployed.items() if k[1] not in KEY_RULES}
+
+
+# -- the command line -----------------------------------------------------------------------------
+@pytest.fixture
+def offline(monkeypatch):
+    for name, value in NO_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    from auditor.iac import snapshot as iac_snapshot
+
+    monkeypatch.setattr(iac_snapshot, "_USABLE", {})
+
+
+def _template(tmp_path):
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}))
+    return path
+
+
+def test_cli_scan_iac_offline_exit_code_by_findings(after_deploy, tmp_path, monkeypatch, offline, capsys):
+    """No credentials, no network: the real command, every report format, exit 1 (FAIL found)."""
+    values, config_path, _ = after_deploy
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    import auditor.iac as iac
+
+    monkeypatch.setattr(iac, "read", lambda path, text, data, kind, **where: guide_inventory(path, **where))
+    template = _template(tmp_path)
+    out = tmp_path / "report.json"
+    code = main(["scan", "-c", str(config_path), "--iac", str(template), "-o", str(out),
+                 "-o", str(tmp_path / "r.sarif"), "-o", str(tmp_path / "r.html"),
+                 "-o", str(tmp_path / "r.md"), "-o", str(tmp_path / "r.jsonl"),
+                 "-o", str(tmp_path / "r.ocsf.json"), "-o", str(tmp_path / "r.txt")])
+    assert code == 1
+    report = json.loads(out.read_text())
+    assert report["iac_files"] == [str(template)]
+    located = [r for r in report["results"] if (r.get("location") or {}).get("file") == str(template)]
+    assert located
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    assert sarif["runs"][0]["results"]
+    assert values["DEMO_SECRET_ACCESS_KEY"] not in out.read_text()
+    assert demo.HEALTHY_EXTERNAL_ID not in out.read_text()
+
+
+def test_cli_scan_iac_validates_against_the_schema(after_deploy, tmp_path, monkeypatch, offline,
+                                                   validate_report):
+    values, config_path, _ = after_deploy
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    import auditor.iac as iac
+
+    monkeypatch.setattr(iac, "read", lambda path, text, data, kind, **where: guide_inventory(path, **where))
+    out = tmp_path / "report.json"
+    main(["scan", "-c", str(config_path), "--iac", str(_template(tmp_path)), "-o", str(out)])
+    validate_report(json.loads(out.read_text()))
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "No such file"),
+    ('{"name": "x", "dependencies": {}}', "not a CloudFormation template"),
+    ("key: [unclosed", "neither JSON nor YAML"),
+])
+def test_cli_scan_iac_bad_files_are_one_line_exit_2(after_deploy, tmp_path, offline, capsys,
+                                                    monkeypatch, content, message):
+    values, config_path, _ = after_deploy
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "input.yaml"
+    if content is not None:
+        path.write_text(content)
+    assert main(["scan", "-c", str(config_path), "--iac", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_scan_iac_never_overwrites_its_input(after_deploy, tmp_path, offline, capsys, monkeypatch):
+    values, config_path, _ = after_deploy
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    template = _template(tmp_path)
+    before = template.read_text()
+    assert main(["scan", "-c", str(config_path), "--iac", str(template), "-o", str(template)]) == 2
+    assert template.read_text() == before
