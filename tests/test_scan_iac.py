@@ -25,10 +25,12 @@ from auditor.scan import scan_report
 from iac_guide import GUIDE_CONFIG, deploy, guide_inventory
 
 KEY_RULES = {"KEY-001", "KEY-002", "KEY-003"}
-NO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "",
+NO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
                   "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                  "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
-                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": ""}
+                  "AWS_EC2_METADATA_DISABLED": "true"}
+CREDENTIAL_SOURCES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+                      "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                      "AWS_WEB_IDENTITY_TOKEN_FILE")
 
 
 def _findings(results) -> dict:
@@ -170,6 +172,8 @@ def test_what_the_files_lack_is_read_from_aws_when_credentials_exist(after_deplo
 def offline(monkeypatch):
     for name, value in NO_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
+    for name in CREDENTIAL_SOURCES:
+        monkeypatch.delenv(name, raising=False)
     from auditor.iac import snapshot as iac_snapshot
 
     monkeypatch.setattr(iac_snapshot, "_USABLE", {})
@@ -293,3 +297,68 @@ def test_cli_scan_iac_on_the_guide_files_offline(after_deploy, tmp_path, name):
     assert done.returncode == 1, done.stderr
     report = json.loads(out.read_text())
     assert any((r.get("location") or {}).get("file") == str(GUIDE / name) for r in report["results"])
+
+
+# -- through the AWS CLI reader: a saved get-account-authorization-details of the deployed set-up --
+SESSION_RULES = {"SESSION-001", "CHAIN-005"}   # need MaxSessionDuration, which GAAD does not carry
+
+
+def test_saved_authorization_details_with_secrets_read_from_aws(after_deploy, tmp_path):
+    """`scan --iac gaad.json`: IAM from the file, the secrets and keys (not in it) read from AWS.
+    Inherent differences: KEY rules SKIP (no access keys in the file), and the rules needing the
+    role's MaxSessionDuration give ERROR (GAAD does not carry it: an Unknown)."""
+    from auditor.iac.snapshot import load_files
+
+    values, config_path, deployed = after_deploy
+    saved = dict(os.environ)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": demo.REGION})
+    try:
+        with mock_aws():
+            session = boto3.Session(region_name=demo.REGION)
+            deploy(session)
+            details = session.client("iam").get_account_authorization_details()
+            details.pop("ResponseMetadata", None)
+            gaad = tmp_path / "gaad.json"
+            gaad.write_text(json.dumps(details, indent=2, default=str))
+            config = load_config(str(config_path), environ={**os.environ, **values})
+            snapshot, sources = build_snapshot(load_files([str(gaad)]), config.profiles,
+                                               credentials_usable=lambda _: True)
+            report = scan_report(config, snapshot)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    before = _findings(report.results)
+    # Only the secret side was read from AWS: 2 secrets, 2 keys (DescribeSecret, GetResourcePolicy,
+    # DescribeKey, GetKeyPolicy each), no IAM call.
+    assert 0 < snapshot.api_calls <= 8
+    inherent = KEY_RULES | SESSION_RULES
+    assert {k: v for k, v in before.items() if k[1] not in inherent} == \
+        {k: v for k, v in deployed.items() if k[1] not in inherent}
+    assert {r.status for r in report.results if r.rule_id in SESSION_RULES} == {"ERROR"}
+    assert {s.kind for s in sources.values()} == {"aws-cli"}
+
+
+def test_saved_authorization_details_offline_names_what_it_lacks(after_deploy, tmp_path, offline,
+                                                                  monkeypatch):
+    """The real CLI, no credentials: the secrets are not in the file, so the secret-side rules
+    give ERROR naming them, and nothing is read from AWS (exit 1: the guide's FAILs come first)."""
+    from clitools import run_cli
+
+    values, config_path, _ = after_deploy
+    with mock_aws():
+        session = boto3.Session(region_name=demo.REGION, aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+        deploy(session)
+        details = session.client("iam").get_account_authorization_details()
+    details.pop("ResponseMetadata", None)
+    gaad = tmp_path / "gaad.json"
+    gaad.write_text(json.dumps(details, indent=2, default=str))
+    out = tmp_path / "report.json"
+    done = run_cli("scan", "-c", config_path, "--iac", gaad, "-o", out,
+                   env={**NO_CREDENTIALS, **values, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert done.returncode == 1, done.stderr
+    report = json.loads(out.read_text())
+    errors = " ".join(r["message"] for r in report["results"] if r["status"] == "ERROR")
+    assert "secret catalog/prod-db is not defined" in errors
+    assert report["api_calls"] == 0
