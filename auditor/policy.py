@@ -134,10 +134,14 @@ class DecodedObject(dict):
     """A JSON/YAML object as decoded from text, remembering keys it held more than once: IAM
     rejects such a document, while a plain dict silently keeps the last value."""
 
-    __slots__ = ("duplicates",)
+    # `line` / `key_lines`: 1-based lines of the object and of each key, kept by the YAML loader
+    # (CloudFormation templates need them for SARIF); JSON decoding leaves them None.
+    __slots__ = ("duplicates", "line", "key_lines")
 
-    def __init__(self, pairs=()):
+    def __init__(self, pairs=(), line: int | None = None, key_lines: dict | None = None):
         super().__init__(pairs)
+        self.line = line
+        self.key_lines = key_lines
         duplicates: dict[str, list] = {}
         if len(self) != len(pairs):     # rare: only then find which keys came twice
             seen: dict = {}
@@ -196,7 +200,12 @@ _YAML_LOADER = None
 def _yaml_loader():
     """libyaml's safe loader when present (≈10x faster), reading dates as text (an unquoted
     `Version: 2012-10-17` is the policy language version, not a date) and mappings as
-    `DecodedObject`s, so duplicate keys are found in YAML as in JSON."""
+    `DecodedObject`s, so duplicate keys are found in YAML as in JSON, each with its line.
+
+    CloudFormation's short-form tags (`!Ref X`, `!GetAtt R.Arn`, `!Sub ...`) decode to their
+    long form (`{"Ref": "X"}`, `{"Fn::GetAtt": ["R", "Arn"]}`) through cfn-flip's maintained
+    constructor (≈3 ms to import, against ≈1.3 s for cfnlint.decode, measured here); it is
+    imported only when a YAML file is decoded."""
     global _YAML_LOADER
     if _YAML_LOADER is None:
         import yaml
@@ -208,6 +217,7 @@ def _yaml_loader():
                 raise yaml.constructor.ConstructorError(None, None, "expected a mapping", node.start_mark)
             loader.flatten_mapping(node)
             pairs = []
+            key_lines = {}
             for key_node, value_node in node.value:
                 key = loader.construct_object(key_node, deep=True)
                 try:
@@ -216,10 +226,20 @@ def _yaml_loader():
                     raise yaml.constructor.ConstructorError(
                         "while constructing a mapping", node.start_mark,
                         "found an unhashable key", key_node.start_mark) from None
+                key_lines.setdefault(key, key_node.start_mark.line + 1)
                 pairs.append((key, loader.construct_object(value_node, deep=deep)))
-            return DecodedObject(pairs)
+            return DecodedObject(pairs, node.start_mark.line + 1, key_lines)
 
-        loader = type("PolicyLoader", (base,), {})
+        from cfn_tools.yaml_loader import multi_constructor
+
+        def short_form(loader, suffix, node):
+            (name, value), = multi_constructor(loader, suffix, node).items()
+            return DecodedObject([(name, value)], node.start_mark.line + 1,
+                                 {name: node.start_mark.line + 1})
+
+        # construct_mapping is also a method: cfn-flip's tag constructor calls it for `!Tag {...}`.
+        loader = type("PolicyLoader", (base,), {"construct_mapping": construct_mapping})
+        loader.add_multi_constructor("!", short_form)
         loader.add_constructor("tag:yaml.org,2002:timestamp",
                                lambda self, node: self.construct_scalar(node))
         loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
