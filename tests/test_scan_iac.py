@@ -226,7 +226,8 @@ def test_cli_scan_iac_validates_against_the_schema(after_deploy, tmp_path, monke
 @pytest.mark.parametrize("content, message", [
     (None, "No such file"),
     ('{"name": "x", "dependencies": {}}', "not a CloudFormation template"),
-    ("key: [unclosed", "neither JSON nor YAML"),
+    ("key: [unclosed", "not valid YAML"),
+    ("FIFO", "not a regular file"),
 ])
 def test_cli_scan_iac_bad_files_are_one_line_exit_2(after_deploy, tmp_path, offline, capsys,
                                                     monkeypatch, content, message):
@@ -234,7 +235,9 @@ def test_cli_scan_iac_bad_files_are_one_line_exit_2(after_deploy, tmp_path, offl
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     path = tmp_path / "input.yaml"
-    if content is not None:
+    if content == "FIFO":
+        os.mkfifo(path)
+    elif content is not None:
         path.write_text(content)
     assert main(["scan", "-c", str(config_path), "--iac", str(path)]) == 2
     err = capsys.readouterr().err.strip()

@@ -363,22 +363,29 @@ def load_files(paths: Iterable[str]) -> list[IacFile]:
     """`--iac FILE...` decoded: JSON, or YAML with CloudFormation's short-form tags. A file that
     is missing, unreadable, undecodable or none of the kinds `scan --iac` reads is a UsageError
     of one line (exit 2), before anything is evaluated."""
+    import os
+    import stat
+
     from ..errors import UsageError
+    from ..policy import PolicyParseError, load_document
     from . import detect
     from .model import AWS_CLI, CLOUDFORMATION, TERRAFORM_PLAN
 
     loaded = []
     for path in paths:
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):   # a FIFO or a device would never end
+                raise UsageError(f"--iac {path}: not a regular file")
             with open(path, encoding="utf-8-sig") as handle:
                 text = handle.read()
         except OSError as error:
             raise UsageError(f"--iac {path}: {error.strerror or error}") from None
         except UnicodeDecodeError:
             raise UsageError(f"--iac {path}: the file is not UTF-8 text") from None
-        data = _decode(text)
-        if data is None:
-            raise UsageError(f"--iac {path}: neither JSON nor YAML") from None
+        try:   # the loader lint uses: short-form tags, duplicate keys and lines kept
+            data = load_document(text, yaml_allowed=True)
+        except PolicyParseError as error:
+            raise UsageError(f"--iac {path}: {error}") from None
         kind = detect(data)
         if kind not in (CLOUDFORMATION, TERRAFORM_PLAN, AWS_CLI):
             raise UsageError(f"--iac {path}: not a CloudFormation template, a Terraform plan "
@@ -386,17 +393,3 @@ def load_files(paths: Iterable[str]) -> list[IacFile]:
         loaded.append(IacFile(path, text, data, kind))
     return loaded
 
-
-def _decode(text: str):
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        from cfn_flip import load_yaml   # CloudFormation's !Ref/!GetAtt/!Sub... as Fn:: forms
-
-        return load_yaml(text)
-    except Exception:  # noqa: BLE001 - any YAML error is "not decodable", said in one line
-        return None
