@@ -257,7 +257,11 @@ def _cmd_scan(args) -> int:
     if getattr(args, "iac", None):
         if args.snapshot:
             raise UsageError("scan: --iac and --snapshot are exclusive")
-        snapshot, sources = _iac_snapshot(profiles, args)
+        snapshot, sources, waivers = _iac_snapshot(profiles, args)
+        if waivers:      # carried by the resources themselves (CloudFormation Metadata)
+            from dataclasses import replace
+
+            config = replace(config, waivers=(*config.waivers, *waivers))
     elif args.snapshot:
         snapshot = _read_snapshot(args.snapshot)
     else:

@@ -73,7 +73,7 @@ def _no_credentials(_aws_profile):
 def _scan_before_deploy(values, config_path, reader):
     config = load_config(str(config_path), environ={**os.environ, **values})
     files = [IacFile("template.yaml", "", {}, "cloudformation")]
-    snapshot, sources = build_snapshot(files, config.profiles, credentials_usable=_no_credentials,
+    snapshot, sources, _ = build_snapshot(files, config.profiles, credentials_usable=_no_credentials,
                                        reader=reader)
     report = scan_report(config, snapshot)
     locate(report.results, sources)
@@ -154,7 +154,7 @@ def test_what_the_files_lack_is_read_from_aws_when_credentials_exist(after_deplo
             deploy(boto3.Session(region_name=demo.REGION))
             config = load_config(str(config_path), environ={**os.environ, **values})
             files = [IacFile("template.yaml", "", {}, "cloudformation")]
-            snapshot, _ = build_snapshot(files, config.profiles, credentials_usable=lambda _: True,
+            snapshot, _, _ = build_snapshot(files, config.profiles, credentials_usable=lambda _: True,
                                          reader=reader)
     finally:
         os.environ.clear()
@@ -275,7 +275,7 @@ def test_guide_files_give_the_findings_scan_gives_after_deploy(after_deploy, nam
 
     values, config_path, deployed = after_deploy
     config = load_config(str(config_path), environ={**os.environ, **values})
-    snapshot, sources = build_snapshot(load_files([str(GUIDE / name)]), config.profiles,
+    snapshot, sources, _ = build_snapshot(load_files([str(GUIDE / name)]), config.profiles,
                                        credentials_usable=_no_credentials)
     report = scan_report(config, snapshot)
     before = _findings(report.results)
@@ -325,7 +325,7 @@ def test_saved_authorization_details_with_secrets_read_from_aws(after_deploy, tm
             gaad = tmp_path / "gaad.json"
             gaad.write_text(json.dumps(details, indent=2, default=str))
             config = load_config(str(config_path), environ={**os.environ, **values})
-            snapshot, sources = build_snapshot(load_files([str(gaad)]), config.profiles,
+            snapshot, sources, _ = build_snapshot(load_files([str(gaad)]), config.profiles,
                                                credentials_usable=lambda _: True)
             report = scan_report(config, snapshot)
     finally:
@@ -365,3 +365,33 @@ def test_saved_authorization_details_offline_names_what_it_lacks(after_deploy, t
     errors = " ".join(r["message"] for r in report["results"] if r["status"] == "ERROR")
     assert "secret catalog/prod-db is not defined" in errors
     assert report["api_calls"] == 0
+
+
+def test_cli_scan_iac_applies_waivers_from_the_resource_metadata(after_deploy, tmp_path, monkeypatch,
+                                                                   offline):
+    """A waiver in a resource's Metadata marks that resource's findings (never drops them)."""
+    from dataclasses import replace
+
+    from auditor.iac.model import Waiver
+
+    values, config_path, _ = after_deploy
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    import auditor.iac as iac
+
+    def read(path, text, data, kind, **where):
+        inv = guide_inventory(path, **where)
+        inv.roles[1] = replace(inv.roles[1], waivers=(Waiver("TRUST-*", "ticket SEC-7", "2099-12-31"),))
+        return inv
+
+    monkeypatch.setattr(iac, "read", read)
+    out = tmp_path / "report.json"
+    main(["scan", "-c", str(config_path), "--iac", str(_template(tmp_path)), "-o", str(out)])
+    report = json.loads(out.read_text())
+    legacy = [r for r in report["results"] if r["profile"] == "catalog-legacy"
+              and r["rule_id"].startswith("TRUST-") and r["status"] == "FAIL"]
+    assert legacy and all(r["suppressed"] and "ticket SEC-7" in r["suppressed"]["reason"]
+                          and "ReadSecretsRoleLegacy" in r["suppressed"]["reason"] for r in legacy)
+    others = [r for r in report["results"] if r["profile"] == "catalog-prod"
+              and r["rule_id"] == "TRUST-004" and r["status"] == "FAIL"]
+    assert all(not r["suppressed"] for r in others)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from ..report import utc_now
 from ..snapshot import (KNOWN_AFTER_DEPLOY, OTHER, CallError, KeyState, NamedPolicy, RoleState,
@@ -71,6 +71,31 @@ class _Found:
     """Where each entity of the snapshot came from, for results' locations."""
 
     sources: dict[str, Source] = field(default_factory=dict)   # by role/user ARN or name
+    waivers: list = field(default_factory=list)                # auditor.config.Waiver, from Metadata
+
+    def entity(self, resource: str, source: Source, waivers) -> None:
+        """Record where `resource` (as results name it) is defined, and the waivers it carries."""
+        import datetime
+
+        from ..config import Waiver
+
+        self.sources[resource] = source
+        for waiver in waivers:
+            try:
+                expires = datetime.date.fromisoformat(str(waiver.expires)) if waiver.expires else None
+            except ValueError:
+                expires = None   # the reader reports a malformed date as a Problem
+            reason = f"{waiver.reason} ({source.file}: {source.address} Metadata)"
+            # A Metadata waiver's rule may be a glob (KEY-*); configuration waivers name one rule.
+            for rule_id in _rule_ids(waiver.rule):
+                self.waivers.append(Waiver(rule_id, None, resource.replace("[", "[[]"), reason, expires))
+
+
+def _rule_ids(pattern: str) -> list[str]:
+    from ..engine import load_rules
+
+    ids = [rule_id for rule_id in load_rules() if fnmatchcase(rule_id, str(pattern).upper())]
+    return ids or [str(pattern)]     # unmatched: kept, so the report shows it as stale
 
 
 class LiveReader:
@@ -184,7 +209,7 @@ class SnapshotBuilder:
         policies = self._policies(invs, aws_profile, role, "role", errors)
         has_boundary, boundary = self._boundary(invs, aws_profile, role, errors)
         arn = profile.role_arn if not role.arn or is_unknown(role.arn) else role.arn
-        self.found.sources[arn] = role.source
+        self.found.entity(arn, role.source, role.waivers)
         duration = role.max_session_duration
         duration = 3600 if duration is None else (None if isinstance(duration, str) else duration)
         trust = role.trust_policy.document if role.trust_policy is not None else None
@@ -215,7 +240,7 @@ class SnapshotBuilder:
             f"user {name}"))
         arn = user.arn if user.arn and not is_unknown(user.arn) else \
             (profile.user if str(profile.user).startswith("arn:") else None)
-        self.found.sources[arn or name] = user.source
+        self.found.entity(arn or name, user.source, user.waivers)
         return UserState(name, arn, True, tuple(user.groups), tuple(policies), boundary, has_boundary,
                          None, bool(user.has_login_profile), tuple(errors))
 
@@ -244,14 +269,16 @@ class SnapshotBuilder:
             return SecretState(secret, region, errors=(_missing(
                 "secretsmanager:DescribeSecret", f"secret {secret}", f"secret {secret}",
                 self.inventories.names),))
-        self.found.sources[secret] = found.source
+        arn = found.arn if found.arn and not is_unknown(found.arn) else None
+        self.found.entity(secret, found.source, ())
+        if arn:
+            self.found.entity(arn, found.source, found.waivers)
         policy = found.resource_policy.document if found.resource_policy is not None else None
         kms = found.kms_key_id
         key_ref = None
         if not is_aws_managed_secrets_key(kms):
             key_ref = secret_key(aws_profile, _arn_part(kms, 3) or region, kms)
             self.keys.setdefault(key_ref, self.key(invs, aws_profile, region, kms))
-        arn = found.arn if found.arn and not is_unknown(found.arn) else None
         return SecretState(secret, region, arn, True, kms, key_ref, policy)
 
     def key(self, invs, aws_profile, region, kms_key_id: str) -> KeyState:
@@ -264,7 +291,7 @@ class SnapshotBuilder:
                 return reader.key(ref, aws_profile, _arn_part(kms_key_id, 3) or region, kms_key_id)
             return KeyState(kms_key_id, errors=(_missing(
                 "kms:DescribeKey", f"key {kms_key_id}", f"KMS key {kms_key_id}", self.inventories.names),))
-        self.found.sources[str(kms_key_id)] = found.source
+        self.found.entity(str(kms_key_id), found.source, found.waivers)
         enabled = found.enabled
         state = None if isinstance(enabled, str) else ("Enabled" if enabled else "Disabled")
         # Before deploy a key's ARN holds the ID KMS will pick: an Unknown, never None (the rules
@@ -318,15 +345,22 @@ def _same_secret(configured: str, secret: SecretDef) -> bool:
 
 def build_snapshot(files: Iterable[IacFile], profiles, *, default_aws_profile=None,
                    region: str | None = None, credentials_usable=None,
-                   reader=None) -> tuple[Snapshot, dict[str, Source]]:
-    """The snapshot a scan of these profiles would read once the files are deployed, and where
-    each entity the files define comes from (by role/user ARN, user name, secret, key)."""
+                   reader=None) -> "Built":
+    """The snapshot a scan of these profiles would read once the files are deployed, where each
+    entity the files define comes from (by role/user ARN, user name, secret, key), and the
+    waivers the resources carry (CloudFormation Metadata), as configuration waivers."""
     usable = credentials_usable or _credentials_usable
     profiles = list(profiles)
     live = LiveReader(region or (profiles[0].region if profiles else None), usable)
     builder = SnapshotBuilder(Inventories(files, reader), live)
     snapshot = builder.build(profiles, default_aws_profile)
-    return snapshot, builder.found.sources
+    return Built(snapshot, builder.found.sources, builder.found.waivers)
+
+
+class Built(NamedTuple):
+    snapshot: Snapshot
+    sources: dict[str, Source]
+    waivers: list
 
 
 _USABLE: dict = {}
