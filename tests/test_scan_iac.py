@@ -395,3 +395,34 @@ def test_cli_scan_iac_applies_waivers_from_the_resource_metadata(after_deploy, t
     others = [r for r in report["results"] if r["profile"] == "catalog-prod"
               and r["rule_id"] == "TRUST-004" and r["status"] == "FAIL"]
     assert all(not r["suppressed"] for r in others)
+
+
+def test_cli_scan_iac_sarif_points_at_the_resource_line(after_deploy, tmp_path, monkeypatch, offline):
+    """SARIF of scan --iac: a finding about a template's resource points at that resource's line
+    (what GitHub code scanning annotates); a finding about the profile stays in the configuration."""
+    from dataclasses import replace
+
+    import jsonschema
+
+    values, config_path, _ = after_deploy
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    import auditor.iac as iac
+
+    def read(path, text, data, kind, **where):
+        inv = guide_inventory(path, **where)
+        inv.roles[1] = replace(inv.roles[1], source=replace(inv.roles[1].source, line=42))
+        return inv
+
+    monkeypatch.setattr(iac, "read", read)
+    monkeypatch.chdir(tmp_path)
+    template = _template(tmp_path)
+    main(["scan", "-c", str(config_path), "--iac", "template.json", "-o", "r.sarif"])
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    from test_reports_sarif_jsonl import SARIF_SCHEMA
+
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
+    places = [loc["physicalLocation"] for r in sarif["runs"][0]["results"] for loc in r["locations"]
+              if "physicalLocation" in loc]
+    legacy = [p for p in places if p["artifactLocation"]["uri"] == template.name]
+    assert any(p["region"]["startLine"] == 42 for p in legacy)

@@ -207,7 +207,13 @@ def _location(report, result, sources: SourceFiles) -> dict:
 
     location: dict = {}
     config_path = report.extra.get("config_path")
-    if config_path:
+    iac_file = where.get("file")
+    if isinstance(iac_file, str) and where.get("document") != "profile":
+        # scan --iac: the finding is about a resource of a template or plan, at its line.
+        line = where.get("line")
+        position = (line, 1) if isinstance(line, int) and not isinstance(line, bool) and line > 0 else None
+        location["physicalLocation"] = _physical(iac_file, position)
+    elif config_path:
         key = where.get("key") if where.get("document") == "profile" else None
         position = sources.config_position(str(config_path), result.profile,
                                            key if isinstance(key, str) else None)
