@@ -282,7 +282,8 @@ def _cmd_scan(args) -> int:
 
 def _iac_snapshot(profiles, args):
     """`scan --iac`: the snapshot the files will create (AWS read only for what they lack)."""
-    from .iac.snapshot import build_snapshot, load_files
+    from .iac.files import load_files
+    from .iac.snapshot import build_snapshot
 
     files = load_files(args.iac)
     try:
