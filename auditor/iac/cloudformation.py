@@ -67,6 +67,7 @@ class _Reader:
         self.path = path
         self.template = template
         self.inventory = Inventory(path, CLOUDFORMATION)
+        self.lines = getattr(template, "key_lines", None) or {}
         resources = template.get("Resources")
         if not isinstance(resources, dict):
             self.problem(None, "the template's Resources is not a mapping of resources")
