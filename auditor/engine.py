@@ -240,6 +240,10 @@ class Engine:
             results.extend(self._result(meta, finding, target) for finding in findings)
         return results
 
+    def result_for(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
+        """A result made outside a rule run (e.g. lint's findings on a file it cannot use)."""
+        return self._result(meta, finding, target)
+
     def _result(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
         subject_resource, subject_type, account_id = target.subjects.get(
             meta.subject, (target.resource, target.resource_type, target.account_id))
