@@ -203,13 +203,15 @@ def lint_documents(documents: Iterable[LintDocument], settings: Settings = DEFAU
                    engine: Engine | None = None) -> Iterator[Result]:
     engine = engine or Engine(LINT, severity_overrides=settings.severity_overrides)
     for document in documents:
-        target = Target(resource=document.path, resource_type="PolicyDocument", payload=document)
-        results = engine.run(target, settings)
-        if document.iac_location is not None:
-            from .lint_iac import place
+        if document.iac_location is None:
+            target = Target(resource=document.path, resource_type="PolicyDocument", payload=document)
+            yield from engine.run(target, settings)
+            continue
+        from .lint_iac import deploy_time_values, place
 
-            results = place(results, document)
-        yield from results
+        target = Target(resource=document.path, resource_type="PolicyDocument", payload=document,
+                        unknowns=deploy_time_values(document))
+        yield from place(engine.run(target, settings), document)
 
 
 @dataclass

@@ -4,8 +4,8 @@ plan or AWS CLI answer, linted where it sits.
 Each document becomes a `LintDocument` whose results name the file as `resource` and, in
 `location`, the resource (logical ID / plan address / ARN), the policy and the statement; the
 line of the statement goes to SARIF. What a template leaves to deploy time is an `Unknown`:
-a rule that has not declared it judges Unknowns may not PASS a document holding them, so its
-PASS becomes a SKIP naming them (the safety net below). Reader problems become POLICY-001
+a rule that has not declared it judges Unknowns may not PASS a document holding them: the
+engine makes its PASS a SKIP naming them (`deploy_time_values` gives the target's Unknowns). Reader problems become POLICY-001
 findings; waivers in the template (CloudFormation Metadata) mark matching results suppressed.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Iterable
 
-from .engine import FAIL, ERROR, PASS, SKIP, Engine, Result, Target, failed, fingerprint
+from .engine import FAIL, ERROR, Engine, Result, Target, failed, fingerprint
 from .policy import IDENTITY, TRUST, parse_policy
 from .unknown import is_unknown, unknowns_in
 
@@ -49,6 +49,13 @@ def inventory_documents(display: str, text: str, data: Any, kind: str) -> tuple[
     return documents, inventory.problems
 
 
+def deploy_time_values(document) -> tuple[str, ...]:
+    """The Unknowns of an IaC document, sorted and once each (for `Target.unknowns`)."""
+    if document.iac_source is None:
+        return ()
+    return tuple(sorted(set(unknowns_in(document.iac_source.document))))
+
+
 def _waivers_by_address(inventory) -> dict[str, tuple]:
     found: dict[str, tuple] = {}
     for entity in (*inventory.roles, *inventory.users, *inventory.groups, *inventory.secrets, *inventory.keys):
@@ -76,9 +83,8 @@ def problem_results(engine: Engine, display: str, problems: Iterable, settings) 
 
 
 def place(results: list[Result], document) -> list[Result]:
-    """Results of one IaC document: located in the file, the safety net applied, waivers marked."""
+    """Results of one IaC document: located in the file, waivers marked."""
     source = document.iac_source
-    unknowns = sorted(set(unknowns_in(source.document))) if source is not None else []
     for result in results:
         location = {"document": document.label, **(result.location or {}), **document.iac_location}
         statement = location.get("statement")
@@ -89,12 +95,6 @@ def place(results: list[Result], document) -> list[Result]:
             location["line"] = line
         result.location = location
         result.fingerprint = fingerprint(result.rule_id, result.account_id, result.resource, location)
-        if unknowns and result.status == PASS and result.rule_id not in HANDLES_UNKNOWNS:
-            result.status = SKIP
-            result.message = (f"{document.label} depends on values known only at deploy "
-                              f"({', '.join(unknowns[:3])}{', ...' if len(unknowns) > 3 else ''}): "
-                              "not judged until they are known")
-            result.evidence["unknowns"] = [str(u) for u in unknowns]
         _apply_template_waivers(result, document.iac_waivers)
     return results
 
