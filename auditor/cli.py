@@ -180,7 +180,7 @@ def _read_baseline_early(args) -> None:
 
 
 def _cmd_lint(args) -> int:
-    from .lint import lint_documents, read_document, walk
+    from .lint import lint_files, walk
     from .lines import printable
     from .report import Report
     from .settings import Settings
@@ -197,8 +197,11 @@ def _cmd_lint(args) -> int:
     files = found.files
     if not files:
         raise UsageError("lint: no .json, .yaml or .yml files under " + ", ".join(map(printable, args.paths)))
-    results = list(lint_documents((read_document(f) for f in files), settings))
-    return finish(Report("lint", results), args)
+    run = lint_files(found, settings)
+    if not args.quiet:
+        for path, why in run.skipped:
+            _say(f"iam-auditor: note: skipped {printable(path)}: {why}")
+    return finish(Report("lint", run.results, summary_extra={"files_skipped": len(run.skipped)}), args)
 
 
 def _cmd_rules(args) -> int:

@@ -30,6 +30,9 @@ class RuleMeta:
     description: str
     remediation: str
     subject: str = "role"     # in a scan, what results are about: "role" or "user"
+    # Whether the rule judges values known only at deploy (auditor.unknown) itself; if not, its
+    # PASS on a target holding such values becomes a SKIP naming them (see Engine.run).
+    handles_unknowns: bool = False
 
     @property
     def family(self) -> str:
@@ -79,6 +82,9 @@ class Target:
     scope: str | None = None             # kept apart in fingerprints (default: the profile)
     # subject -> (resource, type, account): results about the user name the user, in its account
     subjects: Mapping[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    # Values of the target known only at deploy (infrastructure code): no rule PASSes over them
+    # unless it declares it judges them.
+    unknowns: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -210,6 +216,16 @@ COLLECT_META = RuleMeta("COLLECT-001", "audit-complete", "Everything the audit n
                         "Grant the auditor's policy; check the network path and the AWS credentials")
 
 
+def _not_passed_on_unknowns(finding: Finding, unknowns: tuple[str, ...]) -> Finding:
+    if finding.status != PASS:
+        return finding
+    shown = ", ".join(str(u) for u in unknowns[:3]) + (", ..." if len(unknowns) > 3 else "")
+    return Finding(SKIP, f"depends on values known only at deploy ({shown}): not judged until "
+                         "they are known", finding.location, finding.severity, finding.remediation,
+                   {**finding.evidence, "unknowns": [str(u) for u in unknowns]},
+                   finding.resource, finding.resource_type)
+
+
 class Engine:
     def __init__(self, mode: str, *, severity_overrides: Mapping[str, str] | None = None,
                  only: Iterable[str] | None = None):
@@ -237,8 +253,14 @@ class Engine:
                                         f"{type(exc).__name__}: {exc}"))
             if not findings:
                 findings = [passed(f"{meta.title}: no problem found")]
+            if target.unknowns and not meta.handles_unknowns:
+                findings = [_not_passed_on_unknowns(f, target.unknowns) for f in findings]
             results.extend(self._result(meta, finding, target) for finding in findings)
         return results
+
+    def result_for(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
+        """A result made outside a rule run (e.g. lint's findings on a file it cannot use)."""
+        return self._result(meta, finding, target)
 
     def _result(self, meta: RuleMeta, finding: Finding, target: Target) -> Result:
         subject_resource, subject_type, account_id = target.subjects.get(

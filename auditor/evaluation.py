@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .policy import Condition, Policy, Principal, Statement
 from .redact import RedactedExternalId
+from .unknown import is_unknown
 
 
 class Tri(enum.Enum):
@@ -283,8 +284,8 @@ def _to_time(text: str) -> float:
 
 def evaluate_condition(condition: Condition, context: RequestContext) -> Tri:
     found = context.lookup(condition.key)
-    if found is False:
-        return Tri.UNKNOWN
+    if found is False or any(is_unknown(v) for v in condition.values):
+        return Tri.UNKNOWN      # a value known only at deploy decides nothing here
     if condition.operator == "Null":
         wants_absent = {v.lower() for v in condition.values}
         if wants_absent - {"true", "false"}:
@@ -325,6 +326,15 @@ def evaluate_conditions(conditions: Iterable[Condition], context: RequestContext
 
 # --- decisions -------------------------------------------------------------------------------
 
+def may_match_unknown(values: Iterable[str] | None, text: str) -> bool:
+    """Whether a value known only at deploy (auditor.unknown) among `values` could be `text`:
+    undecidable unless its known shape rules the text out."""
+    for value in values or ():
+        if is_unknown(value) and (value.shape is None or glob_match(value.shape, text, variables=False)):
+            return True
+    return False
+
+
 def decide(policies: Sequence[Policy], action: str, resource: str, *,
            context: RequestContext = EMPTY_CONTEXT,
            caller: tuple[str, str | None] | None = None,
@@ -342,13 +352,20 @@ def decide(policies: Sequence[Policy], action: str, resource: str, *,
         for statement in policy.statements:
             if not statement_covers_action(statement, action):
                 continue
+            undecided = False   # the statement may apply through a value known only at deploy
             if not statement_covers_resource(statement, resource):
-                continue
+                if not may_match_unknown(statement.resources, resource):
+                    continue
+                undecided = True
             if caller is not None and not statement_covers_principal(statement, *caller):
-                continue
+                if not may_match_unknown(tuple(p.value for p in statement.principals or ()), caller[0]):
+                    continue
+                undecided = True
             outcome = evaluate_conditions(statement.conditions, context)
             if outcome is Tri.FALSE:
                 continue
+            if undecided:
+                outcome = Tri.UNKNOWN
             if statement.is_allow:
                 allows.append(statement)
                 definite_allow |= outcome is Tri.TRUE
@@ -362,8 +379,10 @@ def decide(policies: Sequence[Policy], action: str, resource: str, *,
         verdict = Verdict.ALLOWED
     elif allows:
         verdict = Verdict.CONDITIONAL
+        unknowns = sorted({v for s in allows + denies for v in (*(s.resources or ()), *(
+            p.value for p in s.principals or ()), *(x for c in s.conditions for x in c.values)) if is_unknown(v)})
         notes.append("depends on conditions the auditor cannot decide: "
-                     + ", ".join(sorted({c.raw_key for s in allows + denies for c in s.conditions})))
+                     + ", ".join(sorted({c.raw_key for s in allows + denies for c in s.conditions}) + unknowns))
     else:
         verdict = Verdict.NOT_ALLOWED
     decision = Decision(verdict, tuple(allows), tuple(denies), tuple(notes))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from .unknown import is_unknown
+
 IDENTITY = "identity"
 TRUST = "trust"
 
@@ -356,7 +358,7 @@ def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem],
     if actions is not None:
         values = _string_list(actions[1], problem, actions[0])
         for value in values or ():
-            if not _ACTION_SHAPE.match(value):
+            if not _ACTION_SHAPE.match(value) and not is_unknown(value):
                 problem(f"{actions[0]} {value!r} is not of the form \"service:action\"")
         actions_lower = tuple(v.lower() for v in values) if values is not None else None
 
@@ -372,7 +374,8 @@ def _parse_statement(index: int, raw: Any, kind: str, problems: list[Problem],
         resources = _exactly_one(fields, "resource", "notresource", "Resource/NotResource", problem)
     resource_values = _string_list(resources[1], problem, resources[0]) if resources else None
     for value in resource_values or ():
-        if value != "*" and not value[:4].lower() == "arn:":
+        # A value known only at deploy (auditor.unknown) is no grammar error: it is judged by rules.
+        if value != "*" and not value[:4].lower() == "arn:" and not is_unknown(value):
             problem(f"{resources[0]} {value!r} is neither \"*\" nor an ARN: IAM rejects it, and it "
                     "matches no resource")
     principal_values = _parse_principals(principals[1], problem) if principals else None
@@ -493,7 +496,7 @@ def _parse_principals(value: Any, problem) -> tuple[Principal, ...] | None:
         for identifier in ids:
             if kind == "AWS" and _ACCOUNT_ID.match(identifier):
                 identifier = f"arn:aws:iam::{identifier}:root"  # a bare account ID means its root
-            elif identifier != "*" and ("*" in identifier or "?" in identifier):
+            elif identifier != "*" and ("*" in identifier or "?" in identifier) and not is_unknown(identifier):
                 # IAM Principal element page: a wildcard cannot match part of a principal's name
                 # or ARN. Matched as a glob it over-approximates what the author meant.
                 problem(f"Principal {kind} {identifier!r}: a wildcard cannot stand for part of a "

@@ -24,6 +24,7 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)   # mode-specific top-level fields
     statuses: frozenset[str] | None = None                # --status: which results are emitted
     fail_on: str = "low"                                   # --fail-on: the go-live threshold
+    summary_extra: dict[str, Any] = field(default_factory=dict)   # e.g. lint's files_skipped
 
     @property
     def shown(self) -> list[Result]:
@@ -46,7 +47,7 @@ class Report:
                 by_severity[result.severity] += 1
         return {"results": len(self.results), "pass": counts[PASS], "fail": counts[FAIL],
                 "error": counts[ERROR], "skip": counts[SKIP], "suppressed": suppressed,
-                "failing_by_severity": by_severity}
+                "failing_by_severity": by_severity, **self.summary_extra}
 
     def to_dict(self) -> dict:
         return {"schema_version": SCHEMA_VERSION,

@@ -13,6 +13,7 @@ META = RuleMeta(
                 "Resource/NotResource (identity policies) or Principal/NotPrincipal (trust "
                 "policies), and known condition operators. Version should be 2012-10-17.",
     remediation="Fix the document so IAM accepts it; set \"Version\": \"2012-10-17\".",
+    handles_unknowns=True,   # grammar: a value known only at deploy is a value, checked as one
 )
 
 

@@ -6,6 +6,7 @@ from auditor.engine import LINT, SCAN, RuleMeta, Unavailable, failed, rule
 from auditor.evaluation import has_wildcard, statement_covers_action
 from auditor.masking import mask
 from auditor.redact import ExternalIdFacts
+from auditor.unknown import is_unknown
 
 from ._common import ASSUME_ROLE, EXTERNAL_ID_KEY, assume_allows, has_external_id_condition, location
 from ._lint import trust_only
@@ -65,6 +66,8 @@ def trust_policy_values(document):
         for index, value in enumerate(condition.values):
             if "Like" in condition.operator and has_wildcard(value):
                 continue  # a pattern, not an ID: TRUST-003 reports it
+            if is_unknown(value):
+                continue  # known only at deploy (a template parameter): nothing to judge
             yield statement, condition, index, value
 
 
@@ -72,6 +75,10 @@ def findings(document, min_length, configured=False):
     """FAILs for weak IDs of the trust policy; SKIP when it holds no ID to judge and no ID is
     configured (a trust policy without an external-ID condition: TRUST-002 reports it)."""
     values = list(trust_policy_values(document))
+    deploy_time = [v for _, condition in _id_conditions(document) for v in condition.values if is_unknown(v)]
+    if not values and not configured and deploy_time:
+        raise Unavailable("SKIP", f"{document.label}: the external ID is {deploy_time[0]}, known only at "
+                                  "deploy: its strength cannot be judged here")
     if not values and not configured:
         what = ("only patterns" if has_external_id_condition(document.policy)
                 else "no sts:ExternalId condition")

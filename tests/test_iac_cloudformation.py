@@ -135,6 +135,10 @@ def test_intrinsics_with_deploy_time_inputs_are_unknown(expression):
     ("  R:\n    Type: AWS::IAM::Role\n    Properties: {RoleName: !GetAtt R.Arn}\n", "nested too deeply"),
     ("  R:\n    Type: AWS::IAM::Role\n    Metadata: {iam-auditor: {waivers: [{rule: LP-001}]}}\n"
      "    Properties: {AssumeRolePolicyDocument: {}}\n", "waiver 1"),
+    ("  R:\n    Type: AWS::IAM::Role\n    Metadata: {iam-auditor: {waivers: [{rule: LP-001, reason: r, "
+     "expires: soon}]}}\n    Properties: {AssumeRolePolicyDocument: {}}\n", "is not a date"),
+    ("  R:\n    Type: AWS::IAM::Role\n    Metadata: {iam-auditor: [1]}\n"
+     "    Properties: {AssumeRolePolicyDocument: {}}\n", "must hold a list of waivers"),
 ])
 def test_malformed_content_is_a_problem_not_an_exception(body, fragment):
     inv = inventory_of(text=template(body))

@@ -24,6 +24,8 @@ _CLI_KEYS = {"RoleDetailList", "UserDetailList", "GroupDetailList", "Policies", 
 def detect(data: Any) -> str | None:
     """The kind of a decoded file, or None when it is none of the inputs iam-auditor reads."""
     if not isinstance(data, dict):
+        if isinstance(data, list) and data and all(_ocsf_of_ours(item) for item in data):
+            return OWN_REPORT     # this tool's OCSF output: a JSON array of findings
         return POLICY if isinstance(data, list) else None
     keys = {k for k in data if isinstance(k, str)}
     lower = {k.lower() for k in keys}
@@ -42,6 +44,14 @@ def detect(data: Any) -> str | None:
     if "version" in lower and lower <= {"version", "id"}:
         return POLICY      # {"Version": ...} alone: a policy missing its Statement (a grammar finding)
     return None
+
+
+def _ocsf_of_ours(item: Any) -> bool:
+    if not isinstance(item, dict) or "class_uid" not in item:
+        return False
+    metadata = item.get("metadata")
+    product = metadata.get("product") if isinstance(metadata, dict) else None
+    return isinstance(product, dict) and product.get("name") == "iam-auditor"
 
 
 def read(path: str, text: str, data: Any, kind: str, *, account_id: str | None = None,

@@ -41,6 +41,15 @@ def _yaml_decode(text: str) -> Any:
     return yaml.load(text.lstrip("\ufeff"), Loader=_yaml_loader())
 
 
+def _iso_date(text: str) -> bool:
+    import datetime
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass
 class _Entity:
     """A role/user/group while the template is read (the model's classes are frozen)."""
@@ -217,6 +226,10 @@ class _Reader:
                     or (expires is not None and not isinstance(expires, str)):
                 self.problem(logical_id, f"{logical_id}: waiver {index + 1} in Metadata iam-auditor needs "
                              "a rule and a reason (and expires as a date, if given)", "medium")
+                continue
+            if expires is not None and not _iso_date(expires):
+                self.problem(logical_id, f"{logical_id}: waiver {index + 1} in Metadata iam-auditor: expires "
+                             f"{expires!r} is not a date (YYYY-MM-DD)", "medium")
                 continue
             found.append(Waiver(rule, reason, expires))
         return tuple(found)

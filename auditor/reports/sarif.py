@@ -195,6 +195,14 @@ def _absent(old: dict, index: dict) -> dict:
 def _location(report, result, sources: SourceFiles) -> dict:
     where = result.location or {}
     if report.mode == LINT:
+        line = where.get("line")
+        if isinstance(line, int) and not isinstance(line, bool) and line >= 1:
+            # Infrastructure code: the reader knows the statement's (else the resource's) line.
+            location = {"physicalLocation": {"artifactLocation": _artifact(result.resource),
+                                             "region": {"startLine": line}}}
+            if isinstance(where.get("resource"), str):
+                location["logicalLocations"] = [{"name": where["resource"], "kind": "resource"}]
+            return location
         statement = where.get("statement")
         if isinstance(statement, int) and not isinstance(statement, bool):
             position = sources.statement_position(result.resource, statement)
