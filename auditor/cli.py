@@ -271,7 +271,8 @@ def _cmd_scan(args) -> int:
         _require_credentials(profiles, args)
         snapshot = _collect(profiles, args)
     try:
-        report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile)
+        report = scan_report(config, snapshot, profiles, default_aws_profile=args.aws_profile,
+                             deploy_time=sources is not None)
         if sources is not None:
             from .iac.snapshot import locate
 

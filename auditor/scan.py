@@ -35,7 +35,24 @@ def _account(view: ProfileView) -> str | None:
     return parts[4] if len(parts) > 5 and parts[4] else view.caller_account
 
 
-def evaluate(views: Iterable[ProfileView], settings) -> list[Result]:
+def deploy_time_values(view: ProfileView) -> tuple[str, ...]:
+    """`scan --iac`: the values known only at deploy in the documents the profile's rules read
+    (the role's, the user's, its secrets' and their keys'). No rule PASSes over them."""
+    from .unknown import unknowns_in
+
+    documents = []
+    for entity in (view.role, view.user):
+        if entity is not None:
+            documents += [getattr(entity, "trust_policy", None), entity.boundary and entity.boundary.document]
+            documents += [p.document for p in entity.policies]
+    for secret in view.secrets.values():
+        documents.append(secret.resource_policy)
+        key = view.keys.get(secret.key_ref) if secret.key_ref else None
+        documents.append(key.policy if key is not None else None)
+    return tuple(sorted({u for d in documents if d is not None for u in unknowns_in(d)}))
+
+
+def evaluate(views: Iterable[ProfileView], settings, *, deploy_time: bool = False) -> list[Result]:
     engine = Engine(SCAN, severity_overrides=settings.severity_overrides)
     results: list[Result] = []
     for view in views:
@@ -43,15 +60,19 @@ def evaluate(views: Iterable[ProfileView], settings) -> list[Result]:
         target = Target(resource=view.role_arn, resource_type="AwsIamRole", payload=view,
                         profile=view.profile.name, account_id=_account(view),
                         region=view.profile.region,
-                        subjects={"user": (user, "AwsIamUser", view.user_account or _account(view))})
+                        subjects={"user": (user, "AwsIamUser", view.user_account or _account(view))},
+                        unknowns=deploy_time_values(view) if deploy_time else ())
         results.extend(engine.run(target, settings))
     return results
 
 
-def scan_report(config, snapshot: Snapshot, profiles=None, default_aws_profile=None, mode="scan") -> Report:
+def scan_report(config, snapshot: Snapshot, profiles=None, default_aws_profile=None, mode="scan", *,
+                deploy_time: bool = False) -> Report:
+    """`deploy_time`: the snapshot comes from infrastructure code (`scan --iac`), whose values
+    known only at deploy no rule may PASS over."""
     selected = profiles if profiles is not None else config.profiles
     views = profile_views(selected, snapshot, config.settings, default_aws_profile)
-    results = evaluate(views, config.settings)
+    results = evaluate(views, config.settings, deploy_time=deploy_time)
     extra = {"api_calls": snapshot.api_calls, "snapshot_generated_at": snapshot.generated_at,
              "profiles": [p.name for p in selected]}
     if config.waivers:

@@ -75,7 +75,7 @@ def _scan_before_deploy(values, config_path, reader):
     files = [IacFile("template.yaml", "", {}, "cloudformation")]
     snapshot, sources, _ = build_snapshot(files, config.profiles, credentials_usable=_no_credentials,
                                        reader=reader)
-    report = scan_report(config, snapshot)
+    report = scan_report(config, snapshot, deploy_time=True)
     locate(report.results, sources)
     return snapshot, report
 
@@ -277,7 +277,7 @@ def test_guide_files_give_the_findings_scan_gives_after_deploy(after_deploy, nam
     config = load_config(str(config_path), environ={**os.environ, **values})
     snapshot, sources, _ = build_snapshot(load_files([str(GUIDE / name)]), config.profiles,
                                        credentials_usable=_no_credentials)
-    report = scan_report(config, snapshot)
+    report = scan_report(config, snapshot, deploy_time=True)
     before = _findings(report.results)
     assert snapshot.api_calls == 0
     assert {k: v for k, v in before.items() if k[1] not in KEY_RULES} == \
@@ -426,3 +426,28 @@ def test_cli_scan_iac_sarif_points_at_the_resource_line(after_deploy, tmp_path, 
               if "physicalLocation" in loc]
     legacy = [p for p in places if p["artifactLocation"]["uri"] == template.name]
     assert any(p["region"]["startLine"] == 42 for p in legacy)
+
+
+def test_no_rule_passes_over_a_value_known_only_at_deploy(after_deploy):
+    """A role policy whose Resource is a parameter: the rules reading it SKIP naming it, never PASS
+    (a parameter is not a wildcard, and not a narrow ARN either)."""
+    from dataclasses import replace
+
+    from auditor.iac.model import IDENTITY, PolicyDocument
+    from auditor.unknown import Unknown
+
+    values, config_path, _ = after_deploy
+
+    def reader(path, text, data, kind, *, account_id, region, partition):
+        inv = guide_inventory(path, account_id, region, partition)
+        role = inv.roles[0]
+        narrow = PolicyDocument("read", IDENTITY, {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+            "Resource": Unknown("parameter SecretArnParameter")}]}, role.source)
+        inv.roles[0] = replace(role, managed_arns=(), inline=(narrow,))
+        return inv
+
+    _, report = _scan_before_deploy(values, config_path, reader)
+    lp = [r for r in report.results if r.profile == "catalog-prod" and r.rule_id == "LP-001"]
+    assert lp and all(r.status != "PASS" for r in lp)
+    assert any("SecretArnParameter" in r.message for r in lp)
