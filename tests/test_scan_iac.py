@@ -451,3 +451,26 @@ def test_no_rule_passes_over_a_value_known_only_at_deploy(after_deploy):
     lp = [r for r in report.results if r.profile == "catalog-prod" and r.rule_id == "LP-001"]
     assert lp and all(r.status != "PASS" for r in lp)
     assert any("SecretArnParameter" in r.message for r in lp)
+
+
+def test_a_managed_policy_attached_by_reference_before_its_arn_exists(after_deploy):
+    """Terraform: the policy's ARN is known only after apply; the attachment names it by
+    reference (the same Unknown), so the role holds the file's policy, and LP-001 judges it."""
+    from dataclasses import replace
+
+    from auditor.unknown import Unknown
+
+    values, config_path, deployed = after_deploy
+
+    def reader(path, text, data, kind, *, account_id, region, partition):
+        inv = guide_inventory(path, account_id, region, partition)
+        later = Unknown("arn of aws_iam_policy.read_secrets")
+        inv.managed_policies[0] = replace(inv.managed_policies[0], managed_arn=later)
+        inv.roles[0] = replace(inv.roles[0], managed_arns=(later,))
+        inv.roles[1] = replace(inv.roles[1], managed_arns=(later,))
+        return inv
+
+    _, report = _scan_before_deploy(values, config_path, reader)
+    lp = {(r.profile, r.status) for r in report.results if r.rule_id == "LP-001"}
+    assert lp == {(p, s) for (p, rule), statuses in deployed.items() if rule == "LP-001" for s in statuses}
+    assert not [r for r in report.results if r.status == "ERROR" and "not defined" in r.message]

@@ -157,8 +157,10 @@ class SnapshotBuilder:
 
         out, unread = [], []
         for arn in arns:
+            # An Unknown ARN ("arn of aws_iam_policy.read", known after apply) equals only the
+            # same Unknown: the file's own policy, named by reference.
             doc = next((d for inv in invs for d in inv.managed_policies
-                        if not is_unknown(d.managed_arn) and d.managed_arn == arn), None)
+                        if d.managed_arn is not None and d.managed_arn == arn), None)
             name = str(arn).rsplit("/", 1)[-1]
             if doc is not None:
                 out.append(NamedPolicy(doc.name, "managed", source, doc.document, arn))
