@@ -130,3 +130,21 @@ def test_template_renamed_dot_template_is_read(tmp_path, name):
     shutil.copy(DATA / "cloudformation" / name, target)
     done, report = lint_json(target)
     assert "Traceback" not in done.stderr and any(r["location"].get("resource") for r in report["results"])
+
+
+def test_secret_001_on_a_secret_resource_policy_in_a_template():
+    """v1.1 catalogue: lint runs SECRET-001 on secret resource policies found in IaC; a "*"
+    principal without an account or organization condition is critical."""
+    done, report = lint_json(DATA / "cloudformation" / "public-secret.json")
+    assert done.returncode == 1
+    found, = [r for r in by_rule(report, "SECRET-001", "Open") if r["status"] == "FAIL"]
+    assert found["severity"] == "critical" and found["location"]["statement"] == 0
+    assert found["location"]["line"] == 10
+
+
+def test_secret_001_skips_other_documents():
+    done, report = lint_json(GUIDE)
+    statuses = {(r["location"]["resource"], r["status"]) for r in by_rule(report, "SECRET-001")}
+    assert ("AssumePolicy", "SKIP") in statuses
+    # The guide's secret policy names a role of the stack's own account: not an exposure.
+    assert ("AppSecretPolicy", "FAIL") not in statuses
