@@ -8,6 +8,7 @@ from auditor.evaluation import Verdict, decide, statement_covers_action, stateme
 from auditor.policy import Statement
 from auditor.resource_access import GET_SECRET_VALUE, outsider_context
 
+from ._lint import readable_only
 from ._secrets import SECRET_TYPE, statement_json, secret_cases
 
 META = RuleMeta(
@@ -123,6 +124,7 @@ SECRET_POLICY_LABEL = "secret-resource-policy"
 
 
 @rule(META, LINT)
+@readable_only
 def check_document(doc, settings):
     """A secret's resource policy found in infrastructure code (v1.1 catalogue: lint runs
     SECRET-001 there). The owner account is known only at deploy, so only exposure to any AWS
@@ -132,8 +134,6 @@ def check_document(doc, settings):
     if doc.label != SECRET_POLICY_LABEL:
         return [skipped(f"applies to secret resource policies found in infrastructure code; this is "
                         f"{'an' if doc.label[0] in 'aeiou' else 'a'} {doc.label}")]
-    if doc.error is not None or doc.policy is None or (not doc.policy.statements and not doc.policy.is_valid):
-        return [skipped(f"{doc.label} could not be read (see POLICY-001)")]
     named = {p.account_id for st in doc.policy.statements for p in st.principals or () if p.account_id}
     out = []
     for exposure in exposures(doc.policy, None, named):
