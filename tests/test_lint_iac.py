@@ -148,3 +148,14 @@ def test_secret_001_skips_other_documents():
     assert ("AssumePolicy", "SKIP") in statuses
     # The guide's secret policy names a role of the stack's own account: not an exposure.
     assert ("AppSecretPolicy", "FAIL") not in statuses
+
+
+def test_conditions_and_nested_intrinsics():
+    """Undecidable Fn::If (on a parameter) is no grammar error; LP-001 still FAILs on the
+    literal "*" beside a resource known only at deploy."""
+    done, report = lint_json(DATA / "cloudformation" / "conditions.yaml")
+    assert "Traceback" not in done.stderr
+    assert {r["status"] for r in by_rule(report, "POLICY-001")} == {"PASS"}
+    lp1, = [r for r in by_rule(report, "LP-001", "Reader") if r["status"] == "FAIL"]
+    assert lp1["location"]["statement"] == 1 and lp1["location"]["policy"] == "reader-alpha"
+    assert lp1["location"]["line"] == 24
