@@ -64,10 +64,10 @@ def deploy_time_values(document) -> tuple[str, ...]:
 
 
 def _waivers_by_address(inventory) -> dict[str, tuple]:
-    found: dict[str, tuple] = {}
+    found: dict[str, tuple] = dict(getattr(inventory, "waivers", {}) or {})
     for entity in (*inventory.roles, *inventory.users, *inventory.groups, *inventory.secrets, *inventory.keys):
         if entity.waivers:
-            found[entity.source.address] = entity.waivers
+            found.setdefault(entity.source.address, entity.waivers)
     return found
 
 

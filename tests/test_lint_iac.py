@@ -159,3 +159,20 @@ def test_conditions_and_nested_intrinsics():
     lp1, = [r for r in by_rule(report, "LP-001", "Reader") if r["status"] == "FAIL"]
     assert lp1["location"]["statement"] == 1 and lp1["location"]["policy"] == "reader-alpha"
     assert lp1["location"]["line"] == 24
+
+
+def test_waiver_on_an_iam_policy_resource(tmp_path):
+    text = GUIDE.read_text().replace('''  AssumePolicy:
+    Type: AWS::IAM::Policy
+''', '''  AssumePolicy:
+    Type: AWS::IAM::Policy
+    Metadata:
+      iam-auditor:
+        waivers: [{rule: "LP-*", reason: the role name is not fixed yet}]
+''')
+    template = tmp_path / "waived.yaml"
+    template.write_text(text)
+    done, report = lint_json(template)
+    lp2, = by_rule(report, "LP-002", "AssumePolicy")
+    assert lp2["status"] == "FAIL" and lp2["suppressed"]["reason"] == "the role name is not fixed yet"
+    assert done.returncode == 1     # LP-001 on ReaderRole is not waived
