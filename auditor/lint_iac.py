@@ -31,7 +31,14 @@ def inventory_documents(display: str, text: str, data: Any, kind: str) -> tuple[
     from . import iac
     from .lint import LintDocument
 
-    inventory = iac.read(display, text, data, kind)
+    try:
+        inventory = iac.read(display, text, data, kind)
+    except Exception as error:  # noqa: BLE001 - a reader's bug must not lose the report
+        from .iac.model import Inventory, Problem, Source
+
+        inventory = Inventory(display, kind)
+        inventory.problems.append(Problem(Source(display, kind, None, kind),
+                                          f"the {kind} file could not be read: {type(error).__name__}: {error}"))
     waivers = _waivers_by_address(inventory)
     documents = []
     for doc in inventory.documents():
@@ -57,10 +64,10 @@ def deploy_time_values(document) -> tuple[str, ...]:
 
 
 def _waivers_by_address(inventory) -> dict[str, tuple]:
-    found: dict[str, tuple] = {}
+    found: dict[str, tuple] = dict(getattr(inventory, "waivers", {}) or {})
     for entity in (*inventory.roles, *inventory.users, *inventory.groups, *inventory.secrets, *inventory.keys):
         if entity.waivers:
-            found[entity.source.address] = entity.waivers
+            found.setdefault(entity.source.address, entity.waivers)
     return found
 
 

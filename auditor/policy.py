@@ -297,7 +297,7 @@ def parse_policy(document: Any, kind: str | None = None) -> Policy:
     if raw_statements is None:
         problems.append(Problem("high", "the document has no Statement"))
         return Policy(kind, version, (), tuple(problems))
-    if isinstance(raw_statements, dict):
+    if isinstance(raw_statements, dict) or is_unknown(raw_statements):
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         problems.append(Problem("high", f"Statement is a {_json_type(raw_statements)}, "
@@ -308,6 +308,8 @@ def parse_policy(document: Any, kind: str | None = None) -> Policy:
     sids: dict[str, int] = {}
     variables = version == "2012-10-17"
     for index, raw in enumerate(raw_statements):
+        if is_unknown(raw):
+            continue   # a statement decided at deploy (e.g. Fn::If on a parameter): nothing to check
         statement = _parse_statement(index, raw, kind, problems, variables)
         sid = raw.get(_key_ci(raw, "sid")) if isinstance(raw, dict) else None
         if isinstance(sid, str) and sid:
@@ -479,6 +481,8 @@ def _tuple_or_none(values):
 def _parse_principals(value: Any, problem) -> tuple[Principal, ...] | None:
     if value == "*":
         return (Principal("*", "*"),)
+    if is_unknown(value):
+        return (Principal("AWS", value),)   # known only at deploy: matches nothing for sure
     if not isinstance(value, dict) or not value:
         problem("Principal must be \"*\" or a non-empty map such as {\"AWS\": \"<arn>\"}", fatal=True)
         return None
@@ -508,6 +512,9 @@ def _parse_principals(value: Any, problem) -> tuple[Principal, ...] | None:
 def _parse_conditions(value: Any, problem) -> tuple[Condition, ...]:
     if value is None:
         return ()
+    if is_unknown(value):
+        # A condition block decided at deploy: one condition the evaluator can never decide.
+        return (Condition(str(value), None, False, str(value).lower(), (value,), str(value), str(value)),)
     if not isinstance(value, dict):
         problem("Condition must be a map of operator to {key: values}", fatal=True)
         return ()

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.engine import SCAN, Finding, RuleMeta, failed, passed, rule
+from auditor.engine import LINT, SCAN, Finding, RuleMeta, failed, passed, rule
 from auditor.evaluation import Verdict, decide, statement_covers_action, statement_covers_resource
 from auditor.policy import Statement
 from auditor.resource_access import GET_SECRET_VALUE, outsider_context
 
+from ._lint import readable_only
 from ._secrets import SECRET_TYPE, statement_json, secret_cases
 
 META = RuleMeta(
@@ -52,12 +53,13 @@ def _limits(statement: Statement) -> tuple[bool, set[str]]:
     return org, accounts
 
 
-def exposures(policy, secret_arn: str, trusted: set[str]) -> list[Exposure]:
-    """Allow statements that let principals outside `trusted` accounts read the secret."""
+def exposures(policy, secret_arn: str | None, trusted: set[str]) -> list[Exposure]:
+    """Allow statements that let principals outside `trusted` accounts read the secret
+    (`secret_arn` None: every statement is about the secret, as in a policy attached to it)."""
     out = []
     for statement in policy.statements:
         if not (statement.is_allow and statement_covers_action(statement, GET_SECRET_VALUE)
-                and statement_covers_resource(statement, secret_arn)):
+                and (secret_arn is None or statement_covers_resource(statement, secret_arn))):
             continue
         public = statement.not_principals is not None or any(p.is_public for p in statement.principals or ())
         if public:
@@ -116,3 +118,31 @@ def check(view, settings):
                          evidence=case.evidence(accounts=list(exposure.accounts)),
                          remediation=f"In {exposure.statement.location_label}, name {readers} as "
                                      f"Principal, or add \"Condition\": {scope}", **where)
+
+
+SECRET_POLICY_LABEL = "secret-resource-policy"
+
+
+@rule(META, LINT)
+@readable_only
+def check_document(doc, settings):
+    """A secret's resource policy found in infrastructure code (v1.1 catalogue: lint runs
+    SECRET-001 there). The owner account is known only at deploy, so only exposure to any AWS
+    principal is judged; principals of named accounts are listed, not judged."""
+    from auditor.engine import skipped
+
+    if doc.label != SECRET_POLICY_LABEL:
+        return [skipped(f"applies to secret resource policies found in infrastructure code; this is "
+                        f"{'an' if doc.label[0] in 'aeiou' else 'a'} {doc.label}")]
+    named = {p.account_id for st in doc.policy.statements for p in st.principals or () if p.account_id}
+    out = []
+    for exposure in exposures(doc.policy, None, named):
+        out.append(failed(f"{exposure.statement.location_label} of {doc.label} lets {exposure.who} read "
+                          "the secret", severity=exposure.severity,
+                          location={"document": doc.label, "statement": exposure.statement.index,
+                                    "sid": exposure.statement.sid}))
+    if not out:
+        out.append(passed(f"{doc.label} lets no principal outside named accounts read the secret"
+                          + (f" (accounts named: {', '.join(sorted(named))}; whether they are the "
+                             "owner's is known only at deploy)" if named else "")))
+    return out

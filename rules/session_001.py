@@ -1,7 +1,8 @@
 """SESSION-001: the role's maximum session duration is not longer than needed."""
 from __future__ import annotations
 
-from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule
+from auditor.engine import SCAN, RuleMeta, errored, failed, passed, rule, skipped
+from auditor.unknown import is_unknown
 
 from ._common import location
 
@@ -16,6 +17,7 @@ META = RuleMeta(
     remediation="Lower the role's maximum session duration "
                 "(aws iam update-role --role-name <role> --max-session-duration <seconds>), "
                 "keeping it above the profile's STS duration (CHAIN-005).",
+    handles_unknowns=True,   # SKIPs an unknown MaxSessionDuration; judges a known one
 )
 
 LOCATION = location("role", key="MaxSessionDuration")
@@ -26,6 +28,10 @@ def check(view, settings):
     limit = (settings or view.settings).max_session_limit
     role = view.require_role(what="the role's maximum session duration")
     maximum = role.max_session_duration
+    if is_unknown(maximum):
+        yield skipped(f"the role's MaxSessionDuration is {maximum}, known only at deploy: "
+                      "not judged until it is known", location=LOCATION)
+        return
     if not isinstance(maximum, int) or isinstance(maximum, bool):
         yield errored("the role's MaxSessionDuration is unknown", location=LOCATION)
         return

@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.iac import CLOUDFORMATION, detect, read
 from auditor.policy import load_document
@@ -189,3 +191,50 @@ def test_user_policy_group_policy_and_inactive_key():
     group, = inv.groups
     assert [d.name for d in user.inline] == ["up"] and [d.name for d in group.inline] == ["gp"]
     assert user.groups == ("g",) and user.access_keys[0].status == "Inactive"
+
+
+def test_kms_alias_and_key_enabled_parameter():
+    text = template("""  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Enabled: !Ref KeyOn
+      KeyPolicy: {Version: '2012-10-17', Statement: []}
+  Alias:
+    Type: AWS::KMS::Alias
+    Properties: {AliasName: alias/app, TargetKeyId: !Ref Key}
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Properties: {KmsKeyId: !Ref Alias}
+""", "Parameters: {KeyOn: {Type: String, AllowedValues: ['true', 'false']}}\n")
+    inv = inventory_of(text=text)
+    key, = inv.keys
+    secret, = inv.secrets
+    assert is_unknown(key.enabled) and key.policy.name == "KeyPolicy"
+    assert secret.kms_key_id == "alias/app"
+    assert is_unknown(secret.name) and is_unknown(secret.arn)      # no Name: generated
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+                     st.sampled_from(["AWS::AccountId", "AWS::NoValue", "P", "R", "R.Arn", "${P}-${R.Arn}"]))
+_INTRINSICS = ["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::If",
+               "Fn::FindInMap", "Fn::Base64", "Fn::ImportValue", "Fn::Equals", "Fn::Not", "Condition"]
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.sampled_from(_INTRINSICS + ["Statement", "Effect", "Resource", "PolicyDocument"]),
+                    inner, max_size=2)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(properties=st.dictionaries(st.sampled_from(
+    ["RoleName", "Policies", "AssumeRolePolicyDocument", "ManagedPolicyArns", "MaxSessionDuration",
+     "Path", "PolicyDocument", "Roles", "Users", "Groups", "Name", "KmsKeyId", "KeyPolicy", "SecretId",
+     "ResourcePolicy", "UserName", "GroupName", "Status"]), _VALUES, max_size=5),
+       kind=st.sampled_from(["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Policy",
+                             "AWS::IAM::ManagedPolicy", "AWS::IAM::AccessKey", "AWS::SecretsManager::Secret",
+                             "AWS::SecretsManager::ResourcePolicy", "AWS::KMS::Key", "AWS::IAM::RolePolicy"]))
+def test_reader_never_raises(properties, kind):
+    data = {"Parameters": {"P": {"Type": "String"}}, "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]}},
+            "Resources": {"R": {"Type": kind, "Properties": properties},
+                          "Other": {"Type": "AWS::IAM::Role", "Properties": properties}}}
+    inv = read("t.json", "", data, CLOUDFORMATION)
+    list(inv.documents())

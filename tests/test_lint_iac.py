@@ -130,3 +130,49 @@ def test_template_renamed_dot_template_is_read(tmp_path, name):
     shutil.copy(DATA / "cloudformation" / name, target)
     done, report = lint_json(target)
     assert "Traceback" not in done.stderr and any(r["location"].get("resource") for r in report["results"])
+
+
+def test_secret_001_on_a_secret_resource_policy_in_a_template():
+    """v1.1 catalogue: lint runs SECRET-001 on secret resource policies found in IaC; a "*"
+    principal without an account or organization condition is critical."""
+    done, report = lint_json(DATA / "cloudformation" / "public-secret.json")
+    assert done.returncode == 1
+    found, = [r for r in by_rule(report, "SECRET-001", "Open") if r["status"] == "FAIL"]
+    assert found["severity"] == "critical" and found["location"]["statement"] == 0
+    assert found["location"]["line"] == 10
+
+
+def test_secret_001_skips_other_documents():
+    done, report = lint_json(GUIDE)
+    statuses = {(r["location"]["resource"], r["status"]) for r in by_rule(report, "SECRET-001")}
+    assert ("AssumePolicy", "SKIP") in statuses
+    # The guide's secret policy names a role of the stack's own account: not an exposure.
+    assert ("AppSecretPolicy", "FAIL") not in statuses
+
+
+def test_conditions_and_nested_intrinsics():
+    """Undecidable Fn::If (on a parameter) is no grammar error; LP-001 still FAILs on the
+    literal "*" beside a resource known only at deploy."""
+    done, report = lint_json(DATA / "cloudformation" / "conditions.yaml")
+    assert "Traceback" not in done.stderr
+    assert {r["status"] for r in by_rule(report, "POLICY-001")} == {"PASS"}
+    lp1, = [r for r in by_rule(report, "LP-001", "Reader") if r["status"] == "FAIL"]
+    assert lp1["location"]["statement"] == 1 and lp1["location"]["policy"] == "reader-alpha"
+    assert lp1["location"]["line"] == 24
+
+
+def test_waiver_on_an_iam_policy_resource(tmp_path):
+    text = GUIDE.read_text().replace('''  AssumePolicy:
+    Type: AWS::IAM::Policy
+''', '''  AssumePolicy:
+    Type: AWS::IAM::Policy
+    Metadata:
+      iam-auditor:
+        waivers: [{rule: "LP-*", reason: the role name is not fixed yet}]
+''')
+    template = tmp_path / "waived.yaml"
+    template.write_text(text)
+    done, report = lint_json(template)
+    lp2, = by_rule(report, "LP-002", "AssumePolicy")
+    assert lp2["status"] == "FAIL" and lp2["suppressed"]["reason"] == "the role name is not fixed yet"
+    assert done.returncode == 1     # LP-001 on ReaderRole is not waived

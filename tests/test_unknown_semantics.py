@@ -85,3 +85,18 @@ def test_trust_004_skips_a_parameter_external_id():
     results = _run(LintDocument("t.yaml", "trust-policy", policy), (Unknown("parameter ExternalIdParameter"),))
     assert results["TRUST-004"].status == SKIP
     assert "known only at deploy" in results["TRUST-004"].message
+
+
+def test_statement_principal_or_condition_decided_at_deploy_is_no_grammar_error():
+    """`Statement: [!If [Cond, {...}, !Ref AWS::NoValue]]` and friends (AWS CloudFormation User
+    Guide, Fn::If and AWS::NoValue) are common in templates: not malformed policies."""
+    document = {"Version": "2012-10-17", "Statement": [
+        Unknown("Fn::If on condition IsProd"),
+        {"Effect": "Allow", "Principal": Unknown("Fn::If on condition Cross"), "Action": "sts:AssumeRole",
+         "Condition": Unknown("Fn::If on condition Strict")}]}
+    policy = parse_policy(document, TRUST)
+    assert policy.problems == ()
+    statement, = policy.statements
+    decision = decide([policy], "sts:AssumeRole", "*",
+                      caller=("arn:aws:iam::111122223333:role/x", "111122223333"))
+    assert decision.verdict is Verdict.CONDITIONAL

@@ -269,6 +269,10 @@ class _Reader:
     def read(self) -> Inventory:
         order = list(self.resources)
         for logical_id in order:
+            found = self.waivers(logical_id)
+            if found:
+                self.inventory.waivers[logical_id] = found
+        for logical_id in order:
             kind = self.type_of(logical_id)
             if kind is None:
                 self.problem(logical_id, f"resource {logical_id} has no Type")
@@ -289,7 +293,7 @@ class _Reader:
         entity = _Entity(noun, logical_id, self._name(logical_id, _NAMED[kind][0]), self.iam_arn(logical_id),
                          self.source(logical_id), self._path(logical_id), self.inline_policies(logical_id),
                          self.names(logical_id, "ManagedPolicyArns"), self.prop(logical_id, "PermissionsBoundary"),
-                         self.waivers(logical_id))
+                         self.inventory.waivers.get(logical_id, ()))
         if noun == "role":
             raw = self.props(logical_id).get("AssumeRolePolicyDocument")
             if raw is None:
@@ -405,7 +409,7 @@ def _secret(reader: _Reader, logical_id: str) -> None:
         name = Unknown(f"name CloudFormation generates for {logical_id}")
     reader.inventory.secrets.append(SecretDef(name, reader.secret_arn(logical_id), reader.source(logical_id),
                                               reader.prop(logical_id, "KmsKeyId"),
-                                              waivers=reader.waivers(logical_id)))
+                                              waivers=reader.inventory.waivers.get(logical_id, ())))
 
 
 def _secret_policy(reader: _Reader, logical_id: str) -> None:
@@ -430,7 +434,7 @@ def _key(reader: _Reader, logical_id: str) -> None:
     enabled = reader.prop(logical_id, "Enabled")
     reader.inventory.keys.append(KeyDef(reader.resource_ref(logical_id), reader.resource_attr(logical_id, "Arn"),
                                         reader.source(logical_id), True if enabled is None else enabled,
-                                        doc, reader.waivers(logical_id)))
+                                        doc, reader.inventory.waivers.get(logical_id, ())))
 
 
 _ATTACHERS = {

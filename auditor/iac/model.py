@@ -140,6 +140,9 @@ class Inventory:
     # Policy documents that belong to no entity above (e.g. a data.aws_iam_policy_document or a
     # get-policy-version answer): linted, never part of a snapshot.
     loose_documents: list[PolicyDocument] = field(default_factory=list)
+    # Waivers by resource address, for every resource that carries some (a CloudFormation
+    # AWS::IAM::Policy or ManagedPolicy too, which are no entity above).
+    waivers: dict[str, tuple[Waiver, ...]] = field(default_factory=dict)
 
     def documents(self):
         """Every policy document of the file, once each, in a stable order (for lint)."""

@@ -18,7 +18,8 @@ from lint_helpers import (ROLE, STRONG_ID, USER, allow, external_id, lint, lint_
                           statuses, trust_allow)
 
 RULE = "POLICY-001"
-OTHER_RULES = ("LP-001", "LP-002", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004", "TRUST-005", "POLICY-002")
+OTHER_RULES = ("LP-001", "LP-002", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004", "TRUST-005", "POLICY-002",
+               "SECRET-001")
 GOOD_IDENTITY = allow(Action="secretsmanager:GetSecretValue", Resource=ROLE)
 
 

@@ -47,3 +47,12 @@ def test_get_role_denied_is_an_error():
     [result] = run(RULE, view(role=denied_role()))
     assert result.status == "ERROR"
     assert "iam:GetRole" in result.message
+
+
+def test_max_session_duration_known_only_at_deploy_skips():
+    """A template's `MaxSessionDuration: !Ref Param` (AWS CloudFormation User Guide, AWS::IAM::Role;
+    a parameter is supplied at deploy) cannot be judged: SKIP naming it, never PASS."""
+    from auditor.unknown import Unknown
+
+    [result] = run(RULE, view(role=role_state(Unknown("parameter MaxSession"))))
+    assert result.status == "SKIP" and "parameter MaxSession" in result.message
