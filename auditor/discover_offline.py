@@ -129,19 +129,27 @@ def discover_dump(path: str, region: str | None, settings: Settings):
     from .discover import AccountOutcome, AccountState, evaluate_account, find_pairs, gaad_documents, \
         gaad_roles, gaad_users
 
-    details = _decoded(load_dump(path))
+    details = load_dump(path)
     spec = AccountSpec(printable(path))
-    documents = gaad_documents(details)
     try:
+        details = _decoded(details)
+        documents = gaad_documents(details)
         users = gaad_users(details, documents, strict=True)
         roles = gaad_roles(details, documents, {}, strict=True)
     except (KeyError, TypeError, AttributeError) as error:
         raise UsageError(f"--authorization-details {printable(path)}: an entry is not as "
                          f"get-account-authorization-details writes it ({type(error).__name__}: {error})") from None
     state = AccountState(_account_of(details), roles, users)
-    pairs, secret_roles = find_pairs(state)
-    results = evaluate_account(state, pairs, secret_roles, region or "us-east-1", settings)
-    results = offline_results(results)
+    try:
+        pairs, secret_roles = find_pairs(state)
+        results = offline_results(evaluate_account(state, pairs, secret_roles, region or "us-east-1",
+                                                   settings))
+    except Exception as error:  # noqa: BLE001 - last resort: an ERROR naming the dump, no traceback
+        from .discover import account_error
+
+        results = [account_error(spec.label, state.account,
+                                 f"{spec.label} could not be audited: internal error "
+                                 f"{type(error).__name__}; its results are missing")]
     for result in results:
         result.account_name = spec.label
     return AccountOutcome(spec, results, state.account, 0)
