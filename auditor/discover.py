@@ -25,7 +25,8 @@ from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
 from .scan_view import ProfileView, forget, parse_once
 from .settings import Settings
-from .snapshot import OTHER, CallError, NamedPolicy, RoleState, UserState
+from .gaad import gaad_documents, gaad_roles, gaad_users
+from .snapshot import RoleState, UserState
 
 # The rules that need no configuration (no external ID, duration or key to compare with).
 ROLE_RULES = ("LP-001", "LP-003", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004",
@@ -87,13 +88,6 @@ def _gaad(iam, filters: list[str], stop: threading.Event | None = None) -> dict[
     except Exception as exc:  # noqa: BLE001 - classified into CallFailed
         raise CallFailed(classify(GAAD, exc, "the account")) from None
     return details
-
-
-def _default_document(policy: dict) -> Any:
-    for version in policy.get("PolicyVersionList", ()):
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
 
 
 class AccountDownload:
@@ -159,92 +153,6 @@ class AccountDownload:
             roles = gaad_roles(details, self._documents, max_sessions)
         identity = self._identity.result()
         return AccountState(identity.get("Account"), roles, users)
-
-
-# -- GAAD's answer as roles and users (the live download and a saved dump alike) ----------------
-NOT_IN_DUMP = "NotInAnswer"
-
-
-def gaad_documents(details) -> dict[str, Any]:
-    """Each managed policy's default document, by ARN."""
-    return {p["Arn"]: _default_document(p) for p in details["Policies"]}
-
-
-class _Attached:
-    """Managed policies by ARN; with `strict`, one that the answer lacks is a CallError of the
-    entity (its policies could not be read: ERROR, never a PASS on fewer policies)."""
-
-    def __init__(self, documents: dict[str, Any], strict: bool):
-        self.documents, self.strict = documents, strict
-
-    def managed(self, items, source, errors: list) -> list[NamedPolicy]:
-        out = []
-        for attached in items:
-            document = self.documents.get(attached["PolicyArn"])
-            if document is not None:
-                out.append(NamedPolicy(attached["PolicyName"], "managed", source, document,
-                                       attached["PolicyArn"]))
-            elif self.strict:
-                errors.append(self.missing(attached["PolicyArn"]))
-        return out
-
-    def boundary(self, item, errors: list) -> tuple[bool, NamedPolicy | None]:
-        arn = (item.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-        if not arn:
-            return False, None
-        document = self.documents.get(arn)
-        if document is None and self.strict:
-            errors.append(self.missing(arn))
-        return True, (NamedPolicy(arn.rsplit("/", 1)[-1], "managed", "boundary", document, arn)
-                      if document is not None else None)
-
-    @staticmethod
-    def missing(arn: str) -> CallError:
-        return CallError("iam:GetPolicyVersion", OTHER, NOT_IN_DUMP,
-                         "the answer holds no default version of it", entity=f"policy {arn}")
-
-
-def gaad_users(details, documents: dict[str, Any], *, strict: bool = False) -> dict[str, UserState]:
-    """Every user with its own, its groups' and its boundary's policies (by ARN)."""
-    attached = _Attached(documents, strict)
-    groups = {}
-    for group in details["GroupDetailList"]:
-        source = f"group:{group['GroupName']}"
-        errors: list = []
-        groups[group["GroupName"]] = (attached.managed(group.get("AttachedManagedPolicies", ()), source, errors) + [
-            NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
-            for p in group.get("GroupPolicyList", ())], errors)
-    users = {}
-    for user in details["UserDetailList"]:
-        errors = []
-        group_names = tuple(user.get("GroupList", ()))
-        policies = attached.managed(user.get("AttachedManagedPolicies", ()), "user", errors) + [
-            NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
-            for p in user.get("UserPolicyList", ())]
-        for name in group_names:
-            group_policies, group_errors = groups.get(name, ([], []))
-            policies += group_policies
-            errors += group_errors
-        has_boundary, bound = attached.boundary(user, errors)
-        users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
-                                       tuple(policies), bound, has_boundary, errors=tuple(errors))
-    return users
-
-
-def gaad_roles(details, documents: dict[str, Any], max_sessions: dict[str, int | None], *,
-               strict: bool = False) -> dict[str, RoleState]:
-    attached = _Attached(documents, strict)
-    roles = {}
-    for role in details["RoleDetailList"]:
-        errors: list = []
-        policies = attached.managed(role.get("AttachedManagedPolicies", ()), "role", errors) + [
-            NamedPolicy(p["PolicyName"], "inline", "role", p["PolicyDocument"])
-            for p in role.get("RolePolicyList", ())]
-        has_boundary, bound = attached.boundary(role, errors)
-        roles[role["Arn"]] = RoleState(role["RoleName"], role["Arn"], True, max_sessions.get(role["Arn"]),
-                                       role.get("AssumeRolePolicyDocument"), tuple(policies), bound,
-                                       has_boundary, errors=tuple(errors))
-    return roles
 
 
 def start_download(clients: Clients, aws_profile: str | None, account: str | None = None) -> AccountDownload:

@@ -126,8 +126,8 @@ def offline_results(results: list[Result]) -> list[Result]:
 
 def discover_dump(path: str, region: str | None, settings: Settings):
     """The AccountOutcome of one dump: no client, no credentials, no call."""
-    from .discover import AccountOutcome, AccountState, evaluate_account, find_pairs, gaad_documents, \
-        gaad_roles, gaad_users
+    from .discover import AccountOutcome, AccountState, evaluate_account, find_pairs
+    from .gaad import gaad_documents, gaad_roles, gaad_users
 
     details = load_dump(path)
     spec = AccountSpec(printable(path))

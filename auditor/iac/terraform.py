@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..unknown import Unknown
-from ._common import LineIndex, decode_policy
+from ._common import LineIndex
 from .model import (IDENTITY, KEY_POLICY, SECRET_POLICY, TERRAFORM_PLAN, TRUST,
-                    AccessKeyDef, GroupDef, Inventory, KeyDef, PolicyDocument, Problem, RoleDef,
+                    AccessKeyDef, GroupDef, Inventory, KeyDef, Problem, RoleDef,
                     SecretDef, Source, UserDef)
 from .terraform_plan import Instance, Sensitive, instances, provider_region, references, sensitive_at, variables
 from .terraform_documents import DocumentBuilder
