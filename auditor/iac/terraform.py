@@ -73,13 +73,10 @@ class _Reader:
         """The instance `ref` (TYPE.NAME relative to `instance`'s module) names: with count or
         for_each, the one with the same key as `instance`, or the only one."""
         prefix = f"{instance.module}.{ref}" if instance.module else ref
-        candidates = [i for i in self.instances
-                      if i.address == prefix or (i.address.startswith(prefix + "[")
-                                                 and i.address.endswith("]"))]
+        candidates = self.by_base.get(prefix, [])
         if len(candidates) == 1:
             return candidates[0]
-        key = instance.address[len(instance.address.rstrip("]").rsplit("[", 1)[0]):] \
-            if instance.address.endswith("]") else ""
+        key = _split_key(instance.address)[1]
         same = [i for i in candidates if key and i.address == prefix + key]
         return same[0] if len(same) == 1 else None
 
@@ -122,6 +119,9 @@ class _Reader:
                 f"plan format_version {version!r} is not one iam-auditor reads (1.x): not read"))
             return self.inv
         self.instances = instances(self.data)
+        self.by_base: dict[str, list[Instance]] = {}      # address without its own key -> instances
+        for instance in self.instances:
+            self.by_base.setdefault(_split_key(instance.address)[0], []).append(instance)
         values, sensitive_names = variables(self.data)
         self.docs = DocumentBuilder(self, values, sensitive_names)
         managed = [i for i in self.instances if i.mode == "managed"]
@@ -129,6 +129,10 @@ class _Reader:
             handler = getattr(self, "define_" + instance.type, None)
             if handler is not None:
                 handler(instance)
+        self.by_name: dict[tuple[str, str], list[dict]] = {}
+        for fields in self.entities.values():
+            if _known(fields["name"]):
+                self.by_name.setdefault((fields["kind"], fields["name"]), []).append(fields)
         for instance in managed:
             handler = getattr(self, "attach_" + instance.type, None)
             if handler is not None:
@@ -271,9 +275,10 @@ class _Reader:
     # -- attachments ---------------------------------------------------------------------------
     def targets(self, instance: Instance, attribute: str, kind: str) -> list[dict]:
         """The file's roles/users/groups an attribute names (a name or a list of names)."""
-        names = self.names(instance, attribute)
-        out = [f for f in self.entities.values()
-               if f["kind"] == kind and any(_known(n) and n == f["name"] for n in names)]
+        out = []
+        for name in self.names(instance, attribute):
+            if _known(name):
+                out += [f for f in self.by_name.get((kind, name), ()) if f not in out]
         kind_type = next(t for t, k in PRINCIPALS.items() if k == kind)
         for target in self.referenced(instance, attribute, (kind_type,)):
             fields = self.entities.get(target.address)
@@ -360,6 +365,17 @@ class _Reader:
             fields["resource_policy"] = document
         if not targets:
             self.inv.loose_documents.append(document)
+
+
+def _split_key(address: str) -> tuple[str, str]:
+    """(address without its instance key, the key): x.y["a"] -> ("x.y", '["a"]')."""
+    if address.endswith('"]'):
+        at = address.rfind('["')
+    elif address.endswith("]"):
+        at = address.rfind("[")
+    else:
+        return address, ""
+    return (address[:at], address[at:]) if at > 0 else (address, "")
 
 
 def _known_list(value: Any) -> bool:
