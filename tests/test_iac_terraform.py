@@ -262,3 +262,13 @@ def test_a_sensitive_policy_without_a_sensitive_variable_hides_every_condition_v
     value = this.trust_policy.document["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"]
     assert is_unknown(value)
     assert EXTERNAL_ID not in repr(inventory)
+
+
+def test_a_data_source_with_arguments_the_rebuild_cannot_follow_is_unknown():
+    data = json.loads((DATA / "guide-plan.json").read_text())
+    calls = data["configuration"]["root_module"]["module_calls"]["secrets"]["module"]["resources"]
+    source = next(r for r in calls if r["address"] == "data.aws_iam_policy_document.secret")
+    source["expressions"]["source_policy_documents"] = {"references": ["local.extra"]}
+    inventory = read("plan.json", None, data, TERRAFORM_PLAN)
+    [secret] = inventory.secrets
+    assert is_unknown(secret.resource_policy.document)

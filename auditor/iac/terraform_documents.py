@@ -101,7 +101,7 @@ class DocumentBuilder:
             return self.decode(instance, raw, instance.address, _role_of(raw), attribute="json",
                                sensitive=sensitive_at(instance.sensitive, "json") is True)
         statements = instance.expressions.get("statement")
-        if not isinstance(statements, list) or not statements:
+        if not isinstance(statements, list) or not statements or not _rebuildable(instance.expressions):
             what = Unknown(f"known after apply: {instance.address}.json")
             return PolicyDocument(instance.address, IDENTITY, what, source, line=source.line)
         built = [self.statement(instance, block) for block in statements if isinstance(block, dict)]
@@ -175,6 +175,20 @@ class DocumentBuilder:
                 if value is not None:
                     return value
         return Unknown(f"known after apply: {label}")
+
+
+# Arguments whose meaning the rebuild knows. Anything else (source_policy_documents,
+# override_policy_documents, a `dynamic` block, ...) adds statements the configuration does not
+# spell out: the document is then Unknown rather than a narrower document than IAM will get.
+_DOCUMENT_ARGUMENTS = {"statement", "version", "policy_id"}
+_STATEMENT_ARGUMENTS = {"sid", "effect", "condition", *_LISTS, *_PRINCIPAL_BLOCKS}
+
+
+def _rebuildable(expressions: dict) -> bool:
+    if set(expressions) - _DOCUMENT_ARGUMENTS:
+        return False
+    return all(isinstance(block, dict) and not set(block) - _STATEMENT_ARGUMENTS
+               for block in expressions.get("statement") or ())
 
 
 def _role_of(text: str) -> str:
