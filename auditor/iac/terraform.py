@@ -260,11 +260,12 @@ class _Reader:
             "policy": self.docs.attribute(instance, "policy", "KeyPolicy", KEY_POLICY)}
 
     def key_reference(self, secret: Instance) -> Any:
+        """The secret's KmsKeyId as the inventory names keys: a key of the plan by its ARN
+        (however the secret names it), another key as given, None for aws/secretsmanager."""
         value = self.text(secret, "kms_key_id")
-        for key in self.referenced(secret, "kms_key_id", ("aws_kms_key",)):
-            if key.address in self.keys or key.type == "aws_kms_key":
-                if not _known(value):
-                    return self.arn(key, "kms", "key/*")
+        if not _known(value):
+            for key in self.referenced(secret, "kms_key_id", ("aws_kms_key",)):
+                return self.arn(key, "kms", "key/*")
         if _known(value):
             for key in (i for i in self.instances if i.type == "aws_kms_key"):
                 if value in (key.values.get("key_id"), key.values.get("arn")):
