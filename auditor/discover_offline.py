@@ -40,8 +40,13 @@ LP_004_PARTIAL = (f"the user's policies allow nothing beyond sts:AssumeRole; its
 def load_dump(path: str) -> dict:
     """The dump, checked enough for the pipeline to read it; a UsageError (exit 2, one line)
     naming what is wrong otherwise."""
+    import os
+    import stat
+
     shown = printable(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):   # a FIFO or device would never end
+            raise UsageError(f"--authorization-details {shown}: not a regular file")
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as error:

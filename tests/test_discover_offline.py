@@ -125,6 +125,15 @@ def test_a_missing_file_is_exit_2(tmp_path):
     assert done.returncode == 2 and "cannot read it" in done.stderr
 
 
+def test_a_fifo_is_refused_not_waited_for(tmp_path):
+    import os
+
+    fifo = tmp_path / "dump.json"
+    os.mkfifo(fifo)
+    done = run_offline(dump=fifo)
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+
+
 @pytest.mark.parametrize("extra", [["--organization"], ["--aws-profile", "prod"], ["--accounts", "a.yaml"],
                                    ["--secrets"], ["--fresh-keys"]])
 def test_live_options_are_a_usage_error(extra):
