@@ -62,6 +62,7 @@ def _check_outputs(args) -> None:
     from .output import check_targets
 
     protected = [getattr(args, name, None) for name in ("config", "snapshot", "baseline", "accounts")]
+    protected += getattr(args, "authorization_details", None) or []
     protected += [p for p in (*(getattr(args, "paths", None) or ()), *(getattr(args, "iac", None) or ()))
                   if os.path.isfile(p)]
     check_targets(output if isinstance(output, list) else [output], protected)

@@ -33,6 +33,8 @@ EXAMPLES = {
   iam-auditor discover --aws-profile audit-prod
   iam-auditor discover --accounts accounts.yaml --format jsonl -o findings.jsonl
   iam-auditor discover --organization --aws-profile org-management --max-accounts 8 -o org.jsonl
+  aws iam get-account-authorization-details > gaad.json
+  iam-auditor discover --authorization-details gaad.json --format json -o findings.json
     (JSONL is written as each account completes; the last line is the run's summary)""",
     "rules": """examples:
   iam-auditor rules

@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--role-name", metavar="NAME",
                           help="with --organization: the read-only role assumed in each account "
                                "(default: iam-auditor-readonly)")
+    discover.add_argument("--authorization-details", action="append", metavar="FILE",
+                          help="offline: audit a saved `aws iam get-account-authorization-details` "
+                               "output instead of reading AWS (repeatable, one account each; no "
+                               "credentials needed; rules needing access keys, console passwords or "
+                               "MaxSessionDuration SKIP)")
     discover.add_argument("--max-accounts", type=int, default=4, metavar="N",
                           help="accounts read at once (default: 4)")
     discover.add_argument("--fresh-keys", action="store_true",

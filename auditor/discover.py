@@ -25,7 +25,8 @@ from .evaluation import Verdict, decide, glob_match
 from .policy import IDENTITY, TRUST
 from .scan_view import ProfileView, forget, parse_once
 from .settings import Settings
-from .snapshot import NamedPolicy, RoleState, UserState
+from .gaad import gaad_documents, gaad_roles, gaad_users
+from .snapshot import RoleState, UserState
 
 # The rules that need no configuration (no external ID, duration or key to compare with).
 ROLE_RULES = ("LP-001", "LP-003", "TRUST-001", "TRUST-002", "TRUST-003", "TRUST-004",
@@ -89,13 +90,6 @@ def _gaad(iam, filters: list[str], stop: threading.Event | None = None) -> dict[
     return details
 
 
-def _default_document(policy: dict) -> Any:
-    for version in policy.get("PolicyVersionList", ()):
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
-
-
 class AccountDownload:
     """The bulk download, as four concurrent streams: GAAD for users, groups and managed
     policies; GAAD for roles; ListRoles (trust policies and MaxSessionDuration, which GAAD
@@ -130,48 +124,14 @@ class AccountDownload:
         self.stopped.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    # -- what the streams hold --------------------------------------------------------------
-    def _managed(self, items, source) -> list[NamedPolicy]:
-        documents = self._documents
-        return [NamedPolicy(a["PolicyName"], "managed", source, documents.get(a["PolicyArn"]), a["PolicyArn"])
-                for a in items if documents.get(a["PolicyArn"]) is not None]
-
-    def _boundary(self, item) -> tuple[bool, NamedPolicy | None]:
-        arn = (item.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-        if not arn:
-            return False, None
-        document = self._documents.get(arn)
-        return True, (NamedPolicy(arn.rsplit("/", 1)[-1], "managed", "boundary", document, arn)
-                      if document is not None else None)
-
     def users(self) -> dict[str, UserState]:
         """Every user with its own, its groups' and its boundary's policies (by ARN)."""
         if self._users is None:
             details = self._people.result()
             with reading(GAAD, "the account"):
-                self._users = self._read_users(details)
+                self._documents = gaad_documents(details)
+                self._users = gaad_users(details, self._documents)
         return self._users
-
-    def _read_users(self, details) -> dict[str, UserState]:
-        self._documents = {p["Arn"]: _default_document(p) for p in details["Policies"]}
-        groups = {}
-        for group in details["GroupDetailList"]:
-            source = f"group:{group['GroupName']}"
-            groups[group["GroupName"]] = self._managed(group.get("AttachedManagedPolicies", ()), source) + [
-                NamedPolicy(p["PolicyName"], "inline", source, p["PolicyDocument"])
-                for p in group.get("GroupPolicyList", ())]
-        users = {}
-        for user in details["UserDetailList"]:
-            group_names = tuple(user.get("GroupList", ()))
-            policies = self._managed(user.get("AttachedManagedPolicies", ()), "user") + [
-                NamedPolicy(p["PolicyName"], "inline", "user", p["PolicyDocument"])
-                for p in user.get("UserPolicyList", ())]
-            for name in group_names:
-                policies += groups.get(name, [])
-            has_boundary, bound = self._boundary(user)
-            users[user["Arn"]] = UserState(user["UserName"], user["Arn"], True, group_names,
-                                           tuple(policies), bound, has_boundary)
-        return users
 
     def trusts(self) -> dict[str, RoleState]:
         """Every role with its trust policy and maximum session, from ListRoles (no policies)."""
@@ -190,21 +150,9 @@ class AccountDownload:
         max_sessions = {arn: role.max_session_duration for arn, role in self.trusts().items()}
         details = self._roles.result()
         with reading(GAAD, "the account"):
-            roles = self._read_roles(details, max_sessions)
+            roles = gaad_roles(details, self._documents, max_sessions)
         identity = self._identity.result()
         return AccountState(identity.get("Account"), roles, users)
-
-    def _read_roles(self, details, max_sessions) -> dict[str, RoleState]:
-        roles = {}
-        for role in details["RoleDetailList"]:
-            policies = self._managed(role.get("AttachedManagedPolicies", ()), "role") + [
-                NamedPolicy(p["PolicyName"], "inline", "role", p["PolicyDocument"])
-                for p in role.get("RolePolicyList", ())]
-            has_boundary, bound = self._boundary(role)
-            roles[role["Arn"]] = RoleState(role["RoleName"], role["Arn"], True, max_sessions.get(role["Arn"]),
-                                           role.get("AssumeRolePolicyDocument"), tuple(policies), bound,
-                                           has_boundary)
-        return roles
 
 
 def start_download(clients: Clients, aws_profile: str | None, account: str | None = None) -> AccountDownload:

@@ -66,12 +66,34 @@ def _organization_accounts(args, clients):
     return lambda: organization.list_organization(clients, via, role_name)
 
 
+_LIVE_ONLY = (("organization", "--organization"), ("aws_profile", "--aws-profile"),
+              ("accounts", "--accounts"), ("role_name", "--role-name"), ("secrets", "--secrets"),
+              ("fresh_keys", "--fresh-keys"))
+
+
+def run_offline(args, settings, finish_report) -> int:
+    """`--authorization-details FILE...`: each saved dump is an account; no AWS call is made."""
+    from .discover_offline import discover_dump
+
+    given = [option for name, option in _LIVE_ONLY if getattr(args, name, None)]
+    if given:
+        raise UsageError(f"--authorization-details reads saved dumps offline: {given[0]} does not "
+                         "apply (it reads an AWS account)")
+    outcomes = [discover_dump(path, args.region, settings) for path in args.authorization_details]
+    sinks = _Sinks(args)     # every dump read before a report is opened: a bad one is exit 2
+    for outcome in outcomes:
+        sinks.add(outcome)
+    return sinks.finish(args, [o.spec for o in outcomes], 0, finish_report, complete=True)
+
+
 def run_discover(args, settings, finish_report) -> int:
     from .accounts import AccountSpec, load_accounts
     from .aws import Clients
     from .discover import discover_accounts, open_clients, unusable_accounts
     from .progress import ProgressBar
 
+    if getattr(args, "authorization_details", None):
+        return run_offline(args, settings, finish_report)
     if args.max_accounts < 1:
         raise UsageError("--max-accounts must be at least 1")
     if args.credential_report_wait < 0:

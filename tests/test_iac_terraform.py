@@ -19,6 +19,7 @@ from auditor.unknown import Unknown, is_unknown, unknowns_in
 
 DATA = Path(__file__).parent / "data" / "iac" / "terraform"
 EXTERNAL_ID = "Zq7-catalog-ext-4f9a2b"      # the sensitive variable's value in the fixture
+ACCOUNT = "123456789012"
 ROLE_MODULE = 'module.platform.module.integrations.module.role["catalog"]'
 
 
@@ -195,3 +196,79 @@ def test_instance_keys_are_stripped_for_configuration_lookups():
 def test_unknown_values_equal_only_themselves():
     assert Unknown("known after apply: x.arn") != "*"
     assert Unknown("known after apply: x.arn") == Unknown("known after apply: x.arn")
+
+
+@pytest.fixture(scope="module")
+def types_plan():
+    return load("resource-types-plan.json")
+
+
+def test_every_resource_type_attaches_where_aws_would(types_plan):
+    roles, users = {r.name: r for r in types_plan.roles}, {u.name: u for u in types_plan.users}
+    [group] = types_plan.groups
+    shared = f"arn:aws:iam::{ACCOUNT}:policy/shared"
+    blocks = roles["blocks"]        # inline_policy blocks, managed_policy_arns, boundary, duration
+    assert [p.name for p in blocks.inline] == ["inline-one"]
+    assert blocks.managed_arns == ("arn:aws:iam::aws:policy/ReadOnlyAccess",)
+    assert blocks.boundary_arn == f"arn:aws:iam::{ACCOUNT}:policy/boundary"
+    assert blocks.max_session_duration == 7200 and blocks.trust_policy.role == TRUST
+    # aws_iam_policy_attachment (roles, users, groups), aws_iam_role_policy(_attachment)
+    assert roles["bare"].managed_arns == (shared,) and [p.name for p in roles["bare"].inline] == ["bare-inline"]
+    assert users["bob"].managed_arns == (shared,) and group.managed_arns == (shared,)
+    assert [p.name for p in group.inline] == ["ops-inline"]
+    alice = users["alice"]
+    assert alice.path == "/people/" and alice.arn == f"arn:aws:iam::{ACCOUNT}:user/people/alice"
+    assert alice.boundary_arn == f"arn:aws:iam::{ACCOUNT}:policy/boundary"
+    assert alice.managed_arns == ("arn:aws:iam::aws:policy/IAMUserChangePassword",)
+    assert [p.name for p in alice.inline] == ["alice-inline"]
+    # aws_iam_group_membership and aws_iam_user_group_membership
+    assert set(alice.groups) == {"ops", "legacy-team"} and users["bob"].groups == ("ops",)
+    # aws_iam_user_login_profile and aws_iam_access_key (status, or Unknown)
+    assert alice.has_login_profile is True and users["bob"].has_login_profile is False
+    assert [k.status for k in alice.access_keys] == ["Inactive"]
+    assert [is_unknown(k.status) for k in users["bob"].access_keys] == [True]
+    assert [p.managed_arn for p in types_plan.managed_policies] == [shared]
+
+
+def test_secret_key_and_secret_policy_resources(types_plan):
+    [secret], [key] = types_plan.secrets, types_plan.keys
+    assert key.enabled is False
+    assert secret.kms_key_id == key.key_id == f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd"
+    assert secret.resource_policy.role == SECRET_POLICY
+    assert secret.resource_policy.document["Statement"][0]["Principal"] == "*"
+
+
+def test_an_inline_policy_for_a_role_outside_the_plan_is_linted_alone(types_plan):
+    [loose] = types_plan.loose_documents
+    assert loose.source.address == "aws_iam_role_policy.elsewhere" and loose.role == IDENTITY
+
+
+def test_a_variable_that_is_not_sensitive_is_known_in_the_plan():
+    data = json.loads((DATA / "guide-plan.json").read_text())
+    data["configuration"]["root_module"]["variables"]["external_id"].pop("sensitive")
+    for change in data["resource_changes"]:
+        change["change"]["after_sensitive"] = {}
+    inventory = read("plan.json", None, data, TERRAFORM_PLAN)
+    this = by_address(inventory.roles)[f"{ROLE_MODULE}.aws_iam_role.this"]
+    condition = this.trust_policy.document["Statement"][0]["Condition"]
+    assert condition == {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
+
+
+def test_a_sensitive_policy_without_a_sensitive_variable_hides_every_condition_value():
+    data = json.loads((DATA / "guide-plan.json").read_text())
+    data["variables"]["external_id"]["value"] = "another-value-entirely"
+    inventory = read("plan.json", None, data, TERRAFORM_PLAN)
+    this = by_address(inventory.roles)[f"{ROLE_MODULE}.aws_iam_role.this"]
+    value = this.trust_policy.document["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"]
+    assert is_unknown(value)
+    assert EXTERNAL_ID not in repr(inventory)
+
+
+def test_a_data_source_with_arguments_the_rebuild_cannot_follow_is_unknown():
+    data = json.loads((DATA / "guide-plan.json").read_text())
+    calls = data["configuration"]["root_module"]["module_calls"]["secrets"]["module"]["resources"]
+    source = next(r for r in calls if r["address"] == "data.aws_iam_policy_document.secret")
+    source["expressions"]["source_policy_documents"] = {"references": ["local.extra"]}
+    inventory = read("plan.json", None, data, TERRAFORM_PLAN)
+    [secret] = inventory.secrets
+    assert is_unknown(secret.resource_policy.document)

@@ -31,29 +31,25 @@ def decode_policy(value: Any) -> tuple[Any, str | None]:
         return None, "not valid UTF-8"
 
 
-_KEY_LINE = re.compile(r'^\s*"(?P<key>[A-Za-z_]+)"\s*:\s*(?P<value>"(?:[^"\\]|\\.)*")')
-
-
 class LineIndex:
     """Line numbers of `"key": "value"` pairs in a pretty-printed JSON file (1-based, first
     occurrence). A file on one line (as `terraform show -json` writes it) has none: None."""
 
     def __init__(self, text: str | None, keys: tuple[str, ...]):
         self._lines: dict[tuple[str, str], int] = {}
-        if not text or text.count("\n") < 2:
+        if not text or text.count("\n", 0, 4096) < 2:
             return
-        wanted = set(keys)
-        for number, line in enumerate(text.splitlines(), start=1):
-            if '":' not in line:
-                continue
-            match = _KEY_LINE.match(line)
-            if match is None or match.group("key") not in wanted:
-                continue
+        pattern = re.compile(r'^[ \t]*"(' + "|".join(map(re.escape, keys)) +
+                             r')"[ \t]*:[ \t]*("(?:[^"\\\n]|\\.)*")', re.MULTILINE)
+        line, position = 1, 0
+        for match in pattern.finditer(text):
+            line += text.count("\n", position, match.start())
+            position = match.start()
             try:
-                value = json.loads(match.group("value"))
+                value = json.loads(match.group(2))
             except ValueError:
                 continue
-            self._lines.setdefault((match.group("key"), value), number)
+            self._lines.setdefault((match.group(1), value), line)
 
     def line(self, key: str, value: Any) -> int | None:
         if not isinstance(value, str):

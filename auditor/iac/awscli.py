@@ -29,7 +29,7 @@ def read(path: str, text: str | None, data: Any, *, account_id: str | None = Non
 def default_version_document(policy: dict) -> Any:
     """The document of a managed policy's default version in a GAAD `Policies` entry (None when
     the entry lists no default version)."""
-    for version in policy.get("PolicyVersionList") or ():
+    for version in _items(policy.get("PolicyVersionList")):
         if isinstance(version, dict) and version.get("IsDefaultVersion") is True:
             return version.get("Document")
     return None
@@ -141,7 +141,7 @@ class _Reader:
 
     def user(self, entry: dict) -> UserDef:
         source = self.source(entry.get("Arn"), f"user {entry.get('UserName')}")
-        groups = tuple(str(g) for g in entry.get("GroupList") or () if isinstance(g, str))
+        groups = tuple(g for g in _items(entry.get("GroupList")) if isinstance(g, str))
         return UserDef(name=str(entry.get("UserName") or ""), arn=entry.get("Arn"), source=source,
                        path=str(entry.get("Path") or "/"),
                        inline=self.inline(entry.get("UserPolicyList"), source, "UserPolicyList"),
@@ -166,8 +166,12 @@ def _list(value: Any, what: str, source: Source | None, reader: _Reader) -> list
     return value
 
 
+def _items(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _managed_arns(entry: dict) -> tuple[str, ...]:
-    return tuple(item["PolicyArn"] for item in entry.get("AttachedManagedPolicies") or ()
+    return tuple(item["PolicyArn"] for item in _items(entry.get("AttachedManagedPolicies"))
                  if isinstance(item, dict) and isinstance(item.get("PolicyArn"), str))
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..unknown import Unknown
-from ._common import LineIndex, decode_policy
+from ._common import LineIndex
 from .model import (IDENTITY, KEY_POLICY, SECRET_POLICY, TERRAFORM_PLAN, TRUST,
-                    AccessKeyDef, GroupDef, Inventory, KeyDef, PolicyDocument, Problem, RoleDef,
+                    AccessKeyDef, GroupDef, Inventory, KeyDef, Problem, RoleDef,
                     SecretDef, Source, UserDef)
 from .terraform_plan import Instance, Sensitive, instances, provider_region, references, sensitive_at, variables
 from .terraform_documents import DocumentBuilder
@@ -60,17 +60,23 @@ class _Reader:
             return Sensitive(f"sensitive value: {instance.address}.{attribute}")
         return default if raw is None else raw
 
+    def text(self, instance: Instance, attribute: str, default: Any = None) -> Any:
+        """A string attribute (or an Unknown); anything else in its place reads as `default`."""
+        value = self.value(instance, attribute)
+        return value if isinstance(value, str) else default
+
+    def names(self, instance: Instance, attribute: str) -> list:
+        value = self.value(instance, attribute)
+        return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+
     def find(self, instance: Instance, ref: str) -> Instance | None:
         """The instance `ref` (TYPE.NAME relative to `instance`'s module) names: with count or
         for_each, the one with the same key as `instance`, or the only one."""
         prefix = f"{instance.module}.{ref}" if instance.module else ref
-        candidates = [i for i in self.instances
-                      if i.address == prefix or (i.address.startswith(prefix + "[")
-                                                 and i.address.endswith("]"))]
+        candidates = self.by_base.get(prefix, [])
         if len(candidates) == 1:
             return candidates[0]
-        key = instance.address[len(instance.address.rstrip("]").rsplit("[", 1)[0]):] \
-            if instance.address.endswith("]") else ""
+        key = _split_key(instance.address)[1]
         same = [i for i in candidates if key and i.address == prefix + key]
         return same[0] if len(same) == 1 else None
 
@@ -95,7 +101,7 @@ class _Reader:
         return Unknown(f"arn of {instance.address}", shape=shape)
 
     def name(self, instance: Instance) -> Any:
-        name = self.value(instance, "name")
+        name = self.text(instance, "name")
         if _known(name):
             return name
         prefix = instance.values.get("name_prefix")
@@ -113,6 +119,9 @@ class _Reader:
                 f"plan format_version {version!r} is not one iam-auditor reads (1.x): not read"))
             return self.inv
         self.instances = instances(self.data)
+        self.by_base: dict[str, list[Instance]] = {}      # address without its own key -> instances
+        for instance in self.instances:
+            self.by_base.setdefault(_split_key(instance.address)[0], []).append(instance)
         values, sensitive_names = variables(self.data)
         self.docs = DocumentBuilder(self, values, sensitive_names)
         managed = [i for i in self.instances if i.mode == "managed"]
@@ -120,6 +129,10 @@ class _Reader:
             handler = getattr(self, "define_" + instance.type, None)
             if handler is not None:
                 handler(instance)
+        self.by_name: dict[tuple[str, str], list[dict]] = {}
+        for fields in self.entities.values():
+            if _known(fields["name"]):
+                self.by_name.setdefault((fields["kind"], fields["name"]), []).append(fields)
         for instance in managed:
             handler = getattr(self, "attach_" + instance.type, None)
             if handler is not None:
@@ -152,7 +165,7 @@ class _Reader:
     # -- entities ------------------------------------------------------------------------------
     def iam_arn(self, instance: Instance, kind: str) -> Any:
         """The ARN a role, user, group or managed policy will have."""
-        name, path = self.name(instance), self.value(instance, "path", "/")
+        name, path = self.name(instance), self.text(instance, "path", "/")
         path = path if _known(path) else "/"
         return self.arn(instance, "iam", f"{kind}{path}{name if _known(name) else '*'}")
 
@@ -171,14 +184,14 @@ class _Reader:
         return value if value is not None else None
 
     def _principal(self, instance: Instance, kind: str) -> dict:
-        name, path = self.name(instance), self.value(instance, "path", "/")
+        name, path = self.name(instance), self.text(instance, "path", "/")
         path = path if _known(path) else "/"
         arn = self.iam_arn(instance, kind)
         fields = {"kind": kind, "name": name, "arn": arn, "source": self.source(instance),
                   "path": path, "inline": [], "managed_arns": []}
         if kind != "group":
-            boundary = self.value(instance, "permissions_boundary")
-            fields["boundary_arn"] = boundary if boundary not in ("", None) else None
+            boundary = self.text(instance, "permissions_boundary")
+            fields["boundary_arn"] = boundary or None
         self.entities[instance.address] = fields
         return fields
 
@@ -187,13 +200,15 @@ class _Reader:
         fields["trust_policy"] = self.docs.attribute(instance, "assume_role_policy",
                                                      "AssumeRolePolicyDocument", TRUST)
         duration = self.value(instance, "max_session_duration")
-        fields["max_session_duration"] = duration if duration is not None else None
+        if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, str))):
+            duration = Unknown(f"max_session_duration of {instance.address} is not a number")
+        fields["max_session_duration"] = duration
         blocks = instance.values.get("inline_policy")
         if isinstance(blocks, list):      # an Unknown list: not configured, computed by AWS
             for index, block in enumerate(blocks):
                 if isinstance(block, dict) and block.get("policy") not in (None, ""):
                     marks = sensitive_at(instance.sensitive, "inline_policy", index, "policy")
-                    name = block.get("name") if _known(block.get("name")) else f"inline_policy[{index}]"
+                    name = block["name"] if _known(block.get("name")) else f"inline_policy[{index}]"
                     document = self.docs.decode(instance, block.get("policy"), str(name), IDENTITY,
                                                 sensitive=marks is True)
                     if document is not None:
@@ -237,17 +252,20 @@ class _Reader:
     def define_aws_kms_key(self, instance: Instance) -> None:
         arn = self.arn(instance, "kms", "key/*")
         enabled = self.value(instance, "is_enabled", True)
+        if not isinstance(enabled, (bool, str)):
+            enabled = Unknown(f"is_enabled of {instance.address} is not a boolean")
         self.keys[instance.address] = {
             "key_id": arn, "arn": arn, "source": self.source(instance),
-            "enabled": enabled if isinstance(enabled, (bool, str)) else True,
+            "enabled": enabled,
             "policy": self.docs.attribute(instance, "policy", "KeyPolicy", KEY_POLICY)}
 
     def key_reference(self, secret: Instance) -> Any:
-        value = self.value(secret, "kms_key_id")
-        for key in self.referenced(secret, "kms_key_id", ("aws_kms_key",)):
-            if key.address in self.keys or key.type == "aws_kms_key":
-                if not _known(value):
-                    return self.arn(key, "kms", "key/*")
+        """The secret's KmsKeyId as the inventory names keys: a key of the plan by its ARN
+        (however the secret names it), another key as given, None for aws/secretsmanager."""
+        value = self.text(secret, "kms_key_id")
+        if not _known(value):
+            for key in self.referenced(secret, "kms_key_id", ("aws_kms_key",)):
+                return self.arn(key, "kms", "key/*")
         if _known(value):
             for key in (i for i in self.instances if i.type == "aws_kms_key"):
                 if value in (key.values.get("key_id"), key.values.get("arn")):
@@ -258,10 +276,10 @@ class _Reader:
     # -- attachments ---------------------------------------------------------------------------
     def targets(self, instance: Instance, attribute: str, kind: str) -> list[dict]:
         """The file's roles/users/groups an attribute names (a name or a list of names)."""
-        raw = self.value(instance, attribute)
-        names = raw if isinstance(raw, list) else [raw]
-        out = [f for f in self.entities.values()
-               if f["kind"] == kind and any(_known(n) and n == f["name"] for n in names)]
+        out = []
+        for name in self.names(instance, attribute):
+            if _known(name):
+                out += [f for f in self.by_name.get((kind, name), ()) if f not in out]
         kind_type = next(t for t, k in PRINCIPALS.items() if k == kind)
         for target in self.referenced(instance, attribute, (kind_type,)):
             fields = self.entities.get(target.address)
@@ -271,7 +289,7 @@ class _Reader:
 
     def policy_arn_list(self, instance: Instance, attribute: str) -> list[Any]:
         raw = self.value(instance, attribute)
-        known = [a for a in (raw if isinstance(raw, list) else [raw]) if _known(a)]
+        known = [a for a in self.names(instance, attribute) if _known(a)]
         from_refs = [self.iam_arn(p, "policy") for p in self.referenced(instance, attribute, ("aws_iam_policy",))]
         if from_refs or known:
             return list(dict.fromkeys(known + from_refs))
@@ -321,8 +339,7 @@ class _Reader:
                 user["groups"].append(group["name"])
 
     def attach_aws_iam_user_group_membership(self, instance):
-        groups = self.value(instance, "groups")
-        names = [g for g in (groups if isinstance(groups, list) else []) if _known(g)]
+        names = [g for g in self.names(instance, "groups") if _known(g)]
         names += [g["name"] for g in self.targets(instance, "groups", "group")]
         for user in self.targets(instance, "user", "user"):
             user["groups"] += names
@@ -332,7 +349,7 @@ class _Reader:
             user["has_login_profile"] = True
 
     def attach_aws_iam_access_key(self, instance):
-        status = self.value(instance, "status", "Active")
+        status = self.text(instance, "status", "Active")
         for user in self.targets(instance, "user", "user"):
             user["access_keys"].append(AccessKeyDef(user["name"], status, self.source(instance)))
 
@@ -340,7 +357,7 @@ class _Reader:
         document = self.docs.attribute(instance, "policy", "ResourcePolicy", SECRET_POLICY)
         if document is None:
             return
-        secret_arn = self.value(instance, "secret_arn")
+        secret_arn = self.text(instance, "secret_arn")
         targets = [f for f in self.secrets.values() if _known(secret_arn) and f["arn"] == secret_arn]
         for secret in self.referenced(instance, "secret_arn", ("aws_secretsmanager_secret",)):
             if secret.address in self.secrets and self.secrets[secret.address] not in targets:
@@ -349,6 +366,17 @@ class _Reader:
             fields["resource_policy"] = document
         if not targets:
             self.inv.loose_documents.append(document)
+
+
+def _split_key(address: str) -> tuple[str, str]:
+    """(address without its instance key, the key): x.y["a"] -> ("x.y", '["a"]')."""
+    if address.endswith('"]'):
+        at = address.rfind('["')
+    elif address.endswith("]"):
+        at = address.rfind("[")
+    else:
+        return address, ""
+    return (address[:at], address[at:]) if at > 0 else (address, "")
 
 
 def _known_list(value: Any) -> bool:

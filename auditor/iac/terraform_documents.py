@@ -14,7 +14,8 @@ from typing import Any
 from ..unknown import Unknown
 from ._common import decode_policy
 from .model import IDENTITY, TRUST, PolicyDocument
-from .terraform_plan import Instance, Sensitive, expression_references, references, sensitive_at
+from .terraform_plan import (Instance, Sensitive, as_list, expression_references, references,
+                             sensitive_at)
 
 # aws_iam_policy_document statement arguments -> IAM policy elements
 _LISTS = {"actions": "Action", "not_actions": "NotAction", "resources": "Resource",
@@ -60,8 +61,12 @@ class DocumentBuilder:
 
     def decode(self, instance: Instance, raw: Any, name: str, role: str, *, sensitive: bool = False,
                managed_arn: Any = None, attribute: str = "policy") -> PolicyDocument | None:
-        document, error = decode_policy(raw)
         source = self.reader.source(instance)
+        if not isinstance(raw, str):
+            self.reader.problem(instance, f"{attribute} of {instance.address} ({name}) is a "
+                                          f"{type(raw).__name__}, not JSON text: not read")
+            return None
+        document, error = decode_policy(raw)
         if error is not None:
             # Never quote the text: it may hold a sensitive value.
             self.reader.problem(instance, f"{attribute} of {instance.address} ({name}) is {error}")
@@ -96,7 +101,7 @@ class DocumentBuilder:
             return self.decode(instance, raw, instance.address, _role_of(raw), attribute="json",
                                sensitive=sensitive_at(instance.sensitive, "json") is True)
         statements = instance.expressions.get("statement")
-        if not isinstance(statements, list) or not statements:
+        if not isinstance(statements, list) or not statements or not _rebuildable(instance.expressions):
             what = Unknown(f"known after apply: {instance.address}.json")
             return PolicyDocument(instance.address, IDENTITY, what, source, line=source.line)
         built = [self.statement(instance, block) for block in statements if isinstance(block, dict)]
@@ -117,7 +122,7 @@ class DocumentBuilder:
             if value is not None:
                 out[element] = value
         for argument, element in _PRINCIPAL_BLOCKS.items():
-            for principal in block.get(argument) or ():
+            for principal in as_list(block.get(argument)):
                 if not isinstance(principal, dict):
                     continue
                 kind = self.expression(instance, principal.get("type"))
@@ -127,7 +132,7 @@ class DocumentBuilder:
                 elif kind is not None and identifiers is not None:
                     out.setdefault(element, {}).setdefault(str(kind), [])
                     out[element][str(kind)] += identifiers
-        for condition in block.get("condition") or ():
+        for condition in as_list(block.get("condition")):
             if not isinstance(condition, dict):
                 continue
             test = self.expression(instance, condition.get("test"))
@@ -145,7 +150,7 @@ class DocumentBuilder:
         if "constant_value" in expression:
             value = expression["constant_value"]
             return [value] if listed and not isinstance(value, list) else value
-        raw_refs = [r for r in expression.get("references") or () if isinstance(r, str)]
+        raw_refs = [r for r in as_list(expression.get("references")) if isinstance(r, str)]
         if not raw_refs:
             return None
         value = self.resolve(instance, raw_refs)
@@ -170,6 +175,20 @@ class DocumentBuilder:
                 if value is not None:
                     return value
         return Unknown(f"known after apply: {label}")
+
+
+# Arguments whose meaning the rebuild knows. Anything else (source_policy_documents,
+# override_policy_documents, a `dynamic` block, ...) adds statements the configuration does not
+# spell out: the document is then Unknown rather than a narrower document than IAM will get.
+_DOCUMENT_ARGUMENTS = {"statement", "version", "policy_id"}
+_STATEMENT_ARGUMENTS = {"sid", "effect", "condition", *_LISTS, *_PRINCIPAL_BLOCKS}
+
+
+def _rebuildable(expressions: dict) -> bool:
+    if set(expressions) - _DOCUMENT_ARGUMENTS:
+        return False
+    return all(isinstance(block, dict) and not set(block) - _STATEMENT_ARGUMENTS
+               for block in expressions.get("statement") or ())
 
 
 def _role_of(text: str) -> str:

@@ -64,6 +64,15 @@ def strip_keys(address: str) -> str:
     return "".join(out)
 
 
+def as_dict(value: Any) -> dict:
+    """The value if it is an object, else an empty one: a plan of another shape reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _walk_module(module: Any) -> Iterator[dict]:
     """Every resource of a values module and of its child modules, at any depth."""
     stack = [module]
@@ -71,10 +80,10 @@ def _walk_module(module: Any) -> Iterator[dict]:
         current = stack.pop()
         if not isinstance(current, dict):
             continue
-        for resource in current.get("resources") or ():
+        for resource in as_list(current.get("resources")):
             if isinstance(resource, dict) and isinstance(resource.get("address"), str):
                 yield resource
-        stack.extend(reversed(current.get("child_modules") or []))
+        stack.extend(reversed(as_list(current.get("child_modules"))))
 
 
 def merge_unknown(value: Any, unknown: Any, where: str) -> Any:
@@ -117,10 +126,15 @@ def _module_of(resource: dict) -> str:
     return address[:at].rstrip(".") if at > 0 else ""
 
 
+def _module_address(resource: dict) -> str:
+    given = resource.get("module_address")
+    return given if isinstance(given, str) else _module_of(resource)
+
+
 def _instance(resource: dict, values: Any, sensitive: Any, actions=()) -> Instance:
     return Instance(address=resource["address"], mode=str(resource.get("mode") or "managed"),
                     type=str(resource.get("type") or ""), name=str(resource.get("name") or ""),
-                    module=resource.get("module_address") or _module_of(resource),
+                    module=_module_address(resource),
                     values=values if isinstance(values, dict) else {}, actions=tuple(actions),
                     sensitive=sensitive)
 
@@ -129,17 +143,17 @@ def instances(plan: dict) -> list[Instance]:
     """Every resource instance the plan leaves in place after apply, in planned_values order."""
     found: dict[str, Instance] = {}
     destroyed: set[str] = set()
-    planned = plan.get("planned_values") if isinstance(plan.get("planned_values"), dict) else {}
+    planned = as_dict(plan.get("planned_values"))
     for resource in _walk_module(planned.get("root_module")):
         found[resource["address"]] = _instance(resource, resource.get("values"),
                                                resource.get("sensitive_values"))
-    for change_entry in plan.get("resource_changes") or ():
+    for change_entry in as_list(plan.get("resource_changes")):
         if not isinstance(change_entry, dict) or not isinstance(change_entry.get("address"), str):
             continue
         if change_entry.get("deposed"):
             continue            # a deposed object is being destroyed; its replacement is listed too
-        change = change_entry.get("change") if isinstance(change_entry.get("change"), dict) else {}
-        actions = tuple(a for a in change.get("actions") or () if isinstance(a, str))
+        change = as_dict(change_entry.get("change"))
+        actions = tuple(a for a in as_list(change.get("actions")) if isinstance(a, str))
         address = change_entry["address"]
         if "create" not in actions and "delete" in actions:
             destroyed.add(address)
@@ -147,8 +161,7 @@ def instances(plan: dict) -> list[Instance]:
             continue
         after = merge_unknown(change.get("after"), change.get("after_unknown"), address)
         found[address] = _instance(change_entry, after, change.get("after_sensitive"), actions)
-    prior = plan.get("prior_state") if isinstance(plan.get("prior_state"), dict) else {}
-    prior_values = prior.get("values") if isinstance(prior.get("values"), dict) else {}
+    prior_values = as_dict(as_dict(plan.get("prior_state")).get("values"))
     for resource in _walk_module(prior_values.get("root_module")):
         address = resource["address"]
         if address not in found and address not in destroyed:
@@ -161,16 +174,16 @@ def _config_resources(module: Any, prefix: str = "") -> Iterator[tuple[str, dict
     """(module path without keys, resource config) over the configuration's module calls."""
     if not isinstance(module, dict):
         return
-    for resource in module.get("resources") or ():
+    for resource in as_list(module.get("resources")):
         if isinstance(resource, dict) and isinstance(resource.get("address"), str):
             yield prefix, resource
-    for name, call in (module.get("module_calls") or {}).items():
+    for name, call in as_dict(module.get("module_calls")).items():
         if isinstance(call, dict):
             yield from _config_resources(call.get("module"), f"{prefix}module.{name}.")
 
 
 def _attach_expressions(plan: dict, found) -> None:
-    configuration = plan.get("configuration") if isinstance(plan.get("configuration"), dict) else {}
+    configuration = as_dict(plan.get("configuration"))
     by_key: dict[str, dict] = {}
     for prefix, resource in _config_resources(configuration.get("root_module")):
         address = resource["address"]
@@ -197,14 +210,12 @@ def references(instance: Instance, attribute: str) -> list[tuple[str, str | None
     """(resource address relative to the instance's module, attribute) for each reference of the
     attribute's expression in the configuration (`expressions.<attribute>.references`); the
     most specific first, duplicates removed."""
-    expression = instance.expressions.get(attribute)
-    return _expression_references(expression)
+    return _expression_references(instance.expressions.get(attribute))
 
 
 def _expression_references(expression: Any) -> list[tuple[str, str | None]]:
-    refs = expression.get("references") if isinstance(expression, dict) else None
     out: list[tuple[str, str | None]] = []
-    for ref in refs or ():
+    for ref in as_list(as_dict(expression).get("references")):
         if not isinstance(ref, str) or ref.startswith(("var.", "local.", "module.", "each.", "count.",
                                                        "path.", "terraform.", "self.")):
             continue
@@ -225,22 +236,20 @@ def expression_references(expression: Any) -> list[tuple[str, str | None]]:
 def variables(plan: dict) -> tuple[dict, set[str]]:
     """(the root module's variable values, the names of the sensitive ones)."""
     values = {}
-    for name, entry in (plan.get("variables") or {}).items():
+    for name, entry in as_dict(plan.get("variables")).items():
         if isinstance(entry, dict) and "value" in entry:
             values[name] = entry["value"]
-    configuration = plan.get("configuration") if isinstance(plan.get("configuration"), dict) else {}
-    root = configuration.get("root_module") if isinstance(configuration.get("root_module"), dict) else {}
-    sensitive = {name for name, entry in (root.get("variables") or {}).items()
+    root = as_dict(as_dict(plan.get("configuration")).get("root_module"))
+    sensitive = {name for name, entry in as_dict(root.get("variables")).items()
                  if isinstance(entry, dict) and entry.get("sensitive") is True}
     return values, sensitive
 
 
 def provider_region(plan: dict) -> str | None:
     """The aws provider's region when the configuration gives it as a constant."""
-    configuration = plan.get("configuration") if isinstance(plan.get("configuration"), dict) else {}
-    for key, provider in (configuration.get("provider_config") or {}).items():
+    for key, provider in as_dict(as_dict(plan.get("configuration")).get("provider_config")).items():
         if isinstance(provider, dict) and provider.get("name") == "aws" and "." not in key:
-            region = ((provider.get("expressions") or {}).get("region") or {}).get("constant_value")
+            region = as_dict(as_dict(provider.get("expressions")).get("region")).get("constant_value")
             if isinstance(region, str):
                 return region
     return None

@@ -231,6 +231,64 @@ def guide_plan():
     }
 
 
+def resource_types_plan():
+    """One of each IAM, Secrets Manager and KMS resource type the reader knows, all known."""
+    plan = Plan()
+    allow = lambda action, resource="*": policy({"Effect": "Allow", "Action": action, "Resource": resource})  # noqa: E731
+    trust = policy({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    arn = lambda kind, name: f"arn:aws:iam::{ACCOUNT}:{kind}/{name}"  # noqa: E731
+    plan.add("aws_iam_role", "blocks", {
+        "name": "blocks", "path": "/", "arn": arn("role", "blocks"), "assume_role_policy": trust,
+        "max_session_duration": 7200, "permissions_boundary": arn("policy", "boundary"),
+        "inline_policy": [{"name": "inline-one", "policy": allow("s3:GetObject")}],
+        "managed_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}, actions=("no-op",))
+    plan.add("aws_iam_role", "bare", {"name": "bare", "path": "/", "arn": arn("role", "bare"),
+                                      "assume_role_policy": trust, "max_session_duration": 3600},
+             actions=("no-op",))
+    plan.add("aws_iam_policy", "shared", {"name": "shared", "path": "/", "arn": arn("policy", "shared"),
+                                          "policy": allow("sqs:SendMessage")}, actions=("no-op",))
+    plan.add("aws_iam_user", "alice", {"name": "alice", "path": "/people/", "arn": arn("user", "people/alice"),
+                                       "permissions_boundary": arn("policy", "boundary")}, actions=("no-op",))
+    plan.add("aws_iam_user", "bob", {"name": "bob", "path": "/", "arn": arn("user", "bob")}, actions=("no-op",))
+    plan.add("aws_iam_group", "ops", {"name": "ops", "path": "/", "arn": arn("group", "ops")}, actions=("no-op",))
+    plan.add("aws_iam_policy_attachment", "shared", {
+        "name": "shared", "policy_arn": arn("policy", "shared"), "roles": ["bare"], "users": ["bob"],
+        "groups": ["ops"]})
+    plan.add("aws_iam_role_policy", "bare", {"name": "bare-inline", "role": "bare", "policy": allow("sns:Publish")})
+    plan.add("aws_iam_role_policy_attachment", "bare", {"role": "bare", "policy_arn": arn("policy", "shared")})
+    plan.add("aws_iam_user_policy", "alice", {"name": "alice-inline", "user": "alice",
+                                              "policy": allow("sts:AssumeRole", arn("role", "bare"))})
+    plan.add("aws_iam_user_policy_attachment", "alice", {"user": "alice",
+                                                         "policy_arn": "arn:aws:iam::aws:policy/IAMUserChangePassword"})
+    plan.add("aws_iam_group_policy", "ops", {"name": "ops-inline", "group": "ops", "policy": allow("ec2:Describe*")})
+    plan.add("aws_iam_group_policy_attachment", "ops", {"group": "ops", "policy_arn": arn("policy", "shared")})
+    plan.add("aws_iam_group_membership", "ops", {"name": "ops-members", "group": "ops", "users": ["alice", "bob"]})
+    plan.add("aws_iam_user_group_membership", "alice", {"user": "alice", "groups": ["legacy-team"]})
+    plan.add("aws_iam_user_login_profile", "alice", {"user": "alice", "password_reset_required": True},
+             unknown={"password": True, "encrypted_password": True})
+    plan.add("aws_iam_access_key", "alice", {"user": "alice", "status": "Inactive"},
+             unknown={"id": True, "secret": True})
+    plan.add("aws_iam_access_key", "bob", {"user": "bob", "status": None},
+             unknown={"id": True, "secret": True, "status": True})
+    plan.add("aws_kms_key", "off", {"is_enabled": False, "arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd",
+                                    "key_id": "1234abcd", "policy": policy({
+                                        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                        "Action": "kms:*", "Resource": "*"})}, actions=("no-op",))
+    plan.add("aws_secretsmanager_secret", "api", {
+        "name": "api-token", "arn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:api-token-AbCdEf",
+        "kms_key_id": "1234abcd", "policy": None}, actions=("no-op",))
+    plan.add("aws_secretsmanager_secret_policy", "api", {
+        "secret_arn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:api-token-AbCdEf",
+        "policy": policy({"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue",
+                          "Resource": "*"})}, unknown={"id": True})
+    plan.add("aws_iam_role_policy", "elsewhere", {"name": "elsewhere", "role": "a-role-not-in-this-plan",
+                                                  "policy": allow("s3:ListBucket")})
+    return {"format_version": "1.2", "terraform_version": "1.9.5",
+            "planned_values": {"root_module": plan.planned}, "resource_changes": plan.changes,
+            "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": plan.prior}}},
+            "configuration": {"root_module": {"resources": []}}}
+
+
 def not_iam_plan():
     plan = Plan()
     plan.add("aws_s3_bucket", "logs", {"bucket": "logs-123", "force_destroy": False},
@@ -245,6 +303,7 @@ def main():
     (HERE / "guide-plan.json").write_text(json.dumps(data, indent=2) + "\n")
     # As `terraform show -json` writes it: one line.
     (HERE / "guide-plan-one-line.json").write_text(json.dumps(data, separators=(",", ":")))
+    (HERE / "resource-types-plan.json").write_text(json.dumps(resource_types_plan(), indent=2) + "\n")
     (HERE / "no-iam-plan.json").write_text(json.dumps(not_iam_plan(), indent=2) + "\n")
 
 
