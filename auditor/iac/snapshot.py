@@ -204,7 +204,7 @@ class SnapshotBuilder:
         arn = profile.role_arn if not role.arn or is_unknown(role.arn) else role.arn
         self.found.entity(arn, role.source, role.waivers)
         duration = role.max_session_duration
-        duration = 3600 if duration is None else (None if isinstance(duration, str) else duration)
+        duration = 3600 if duration is None else duration   # an Unknown stays one: rules SKIP on it
         trust = role.trust_policy.document if role.trust_policy is not None else None
         return RoleState(name, arn, True, duration, trust, tuple(policies), boundary, has_boundary,
                          tuple(errors))
