@@ -186,3 +186,13 @@ def test_lp_004_cannot_pass_without_the_console_password():
                                                   _result("LP-002", PASS)])
     assert lp004.status == SKIP and "console password" in lp004.message
     assert lp004_fail.status == "FAIL" and other.status == PASS
+
+
+def test_jsonl_streams_each_dump_and_a_complete_summary(tmp_path):
+    out = tmp_path / "findings.jsonl"
+    done = run_offline("-o", out, "-q")
+    assert done.returncode == 1, done.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    summary = lines[-1]["iam_auditor_summary"]
+    assert summary["mode"] == "discover" and summary["api_calls"] == 0
+    assert sum(1 for line in lines if line.get("event", {}).get("action") == "iam-auditor-account") == 1
