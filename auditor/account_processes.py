@@ -98,6 +98,7 @@ def _worker(conn, threads: int, job: dict) -> None:
         LOG.propagate = False
     from .actions import catalogue
     from .aws import Clients
+    from .scrub import forget_this_thread
 
     catalogue().prefetch()
     clients = Clients(job["region"])
@@ -116,6 +117,8 @@ def _worker(conn, threads: int, job: dict) -> None:
                 message = ("done", index, _scrubbed(audit(spec, clients, job)))
             except BaseException as error:  # noqa: BLE001 - the parent turns it into DISCOVER-001
                 message = ("failed", index, type(error).__name__)
+            finally:
+                forget_this_thread()    # the account's credentials: scrubbed from its results, dropped
             send(message)
 
     workers = [threading.Thread(target=run, name=f"account-{n}") for n in range(threads)]
@@ -189,6 +192,7 @@ def discover_in_processes(specs: list, region: str, settings, *, max_accounts: i
                         outcome.spec = specs[index]     # the caller's object, not a copy
                         yield outcome
                 if not worker.alive:
+                    worker.process.join(timeout=2)    # its pipe may close before its exit code is known
                     for index in list(worker.accounts):
                         in_flight -= 1
                         yield _lost(specs[index], "its worker process ended (exit code "
@@ -203,6 +207,22 @@ def discover_in_processes(specs: list, region: str, settings, *, max_accounts: i
     finally:
         for worker in workers:
             worker.stop()
+        _stop_forkserver()
+
+
+def _stop_forkserver() -> None:
+    """End the forkserver and reap it, as its workers are: the run's CPU time and memory then
+    count in the command's own resource usage (what `time` and the benchmark see), and no
+    process outlives the run. Private in multiprocessing; where it is missing, the forkserver
+    ends by itself when this process does."""
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except OSError:
+            pass
 
 
 class _Worker:
