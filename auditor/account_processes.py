@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 
 PROCESSES_VARIABLE = "IAM_AUDITOR_PROCESSES"
 _PRELOAD = ["auditor.account_processes", "auditor.discover", "auditor.actions", "boto3", "botocore.session"]
-_POLL_SECONDS = 0.5
+_PARENT_ENDS: list = []      # this process's ends of its workers' pipes (closed in a forked worker)
 
 
 def process_count(max_accounts: int, accounts: int, environ=os.environ) -> int:
@@ -83,6 +83,9 @@ def _worker(conn, threads: int, job: dict) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
+    for end in _PARENT_ENDS:      # forked: the parent's ends of the pipes, whose close is our EOF
+        end.close()
+    _PARENT_ENDS.clear()
     os.environ.clear()
     os.environ.update(job["environ"])
     if job["log_level"] is not None:                  # -v / --debug: the call log on stderr
@@ -151,16 +154,14 @@ def discover_in_processes(specs: list, region: str, settings, *, max_accounts: i
                           audit: Callable[[Any, Any, dict], Any] = audit_account) -> Iterator:
     """Each account's outcome as soon as a worker has it, at most `max_accounts` in flight."""
     import logging
-    import multiprocessing
     from multiprocessing.connection import wait
 
     from .calllog import LOG
 
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)
+    ctx, forkserver = _context(region)
     job = {"environ": dict(os.environ), "region": region, "settings": settings, "secrets": secrets,
            "fresh_keys": fresh_keys, "report_wait": report_wait, "audit": audit,
-           "log_level": LOG.getEffectiveLevel() if LOG.isEnabledFor(logging.INFO) else None}
+           "log_level": LOG.getEffectiveLevel() if forkserver and LOG.isEnabledFor(logging.INFO) else None}
     threads = math.ceil(max_accounts / processes)
     workers: list[_Worker] = []
     pending = iter(enumerate(specs))
@@ -207,7 +208,40 @@ def discover_in_processes(specs: list, region: str, settings, *, max_accounts: i
     finally:
         for worker in workers:
             worker.stop()
-        _stop_forkserver()
+        if forkserver:
+            _stop_forkserver()
+
+
+def _context(region: str):
+    """(multiprocessing context, whether it is the forkserver). On Linux, a process with no other
+    thread is forked as it is: its imports, botocore's parsed IAM and STS models and the action
+    catalogue are loaded once, here, and shared (a forkserver starts Python and imports boto3
+    again, about 0.7 s of CPU). A process with threads (a progress bar, a test's moto server)
+    would copy their locks into the children: the forkserver then."""
+    import multiprocessing
+    import sys
+
+    if sys.platform == "linux" and threading.active_count() == 1:
+        _warm(region)
+        if threading.active_count() == 1:
+            return multiprocessing.get_context("fork"), False
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    return ctx, True
+
+
+def _warm(region: str) -> None:
+    """What every worker would otherwise load for itself: the catalogue, the clients' models."""
+    from .actions import catalogue
+    from .aws import Clients
+
+    catalogue().prefetch().join()
+    try:
+        warm = Clients(region)                 # clients made, never called (no credentials needed)
+        for service in ("iam", "sts"):
+            warm.get(None, service)
+    except Exception:  # noqa: BLE001 - only a head start: each worker makes its own clients
+        pass
 
 
 def _stop_forkserver() -> None:
@@ -230,6 +264,7 @@ class _Worker:
 
     def __init__(self, ctx, threads: int, job: dict):
         self.conn, child = ctx.Pipe()
+        _PARENT_ENDS.append(self.conn)
         self.process = ctx.Process(target=_worker, args=(child, threads, job), daemon=True,
                                    name="iam-auditor-accounts")
         self.process.start()
@@ -264,3 +299,5 @@ class _Worker:
             self.process.terminate()
         self.process.join(timeout=2)
         self.conn.close()
+        if self.conn in _PARENT_ENDS:
+            _PARENT_ENDS.remove(self.conn)
