@@ -16,8 +16,10 @@ What the thread path guarantees still holds:
 - every client of a worker comes from `aws.Clients`, read-only guarded as in the parent, and
   a worker scrubs its results of the credentials it assumed before they leave it.
 
-Workers come from a forkserver that imported boto3 and the auditor once (a fork of the parent
-would copy its threads' locks); each gets the parent's environment (AWS_* variables, proxies).
+On Linux a parent with no other thread is forked once it has loaded what every worker needs;
+otherwise (its threads' locks would be copied mid-use) workers come from a forkserver that
+imported boto3 and the auditor once. Each gets the parent's environment (AWS_* variables,
+proxies) as it was when the run started.
 """
 from __future__ import annotations
 
