@@ -140,6 +140,12 @@ class Clients:
                 self._clients[key] = client
             return self._clients[key]
 
+    def add_calls(self, aws_profile: str | None, calls: int) -> None:
+        """Calls made for `aws_profile` elsewhere (a worker process's)."""
+        with self._count_lock:
+            self.calls += calls
+            self.calls_by[aws_profile] += calls
+
     def _count(self, aws_profile, **_kwargs) -> None:
         with self._count_lock:
             self.calls += 1

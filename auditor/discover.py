@@ -510,9 +510,9 @@ def discover_accounts(specs: list[AccountSpec], clients: Clients, region: str | 
     `unusable` accounts (a missing profile, no credentials) are each a DISCOVER-001 ERROR."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
+    from .account_processes import discover_in_processes, process_count
     from .actions import catalogue
 
-    catalogue().prefetch()       # the LP rules need it; it loads while the first accounts download
     region = region or "us-east-1"
     unusable = unusable or {}
     for spec in specs:
@@ -520,7 +520,22 @@ def discover_accounts(specs: list[AccountSpec], clients: Clients, region: str | 
             yield AccountOutcome(spec, [account_error(
                 spec.label, spec.account_id, f"account {spec.label} could not be read: {unusable[spec]}")],
                 spec.account_id)
-    pending = (spec for spec in specs if spec not in unusable)
+    usable = [spec for spec in specs if spec not in unusable]
+    processes = process_count(max_accounts, len(usable))
+    if processes:
+        if progress:
+            progress.total_add(len(usable))     # the pairs are counted in the workers: accounts here
+        for outcome in discover_in_processes(usable, region, settings, max_accounts=max_accounts,
+                                             processes=processes, secrets=secrets,
+                                             fresh_keys=fresh_keys, report_wait=report_wait):
+            clients.add_calls(outcome.spec.via_profile if outcome.spec.role_arn else outcome.spec.aws_profile,
+                              outcome.api_calls)
+            if progress:
+                progress.update()
+            yield outcome
+        return
+    catalogue().prefetch()       # the LP rules need it; it loads while the first accounts download
+    pending = iter(usable)
     with worker_pool(max(1, max_accounts), "account") as pool:
         def start(spec):
             return pool.submit(discover_account, spec, clients, region, settings, progress, secrets,

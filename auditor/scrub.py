@@ -27,8 +27,10 @@ MIN_LENGTH = 4
 REPLACEMENT = "[redacted]"
 
 _lock = threading.Lock()
-_forms: set[str] = set()
+_forms: dict[str, int] = {}          # spelling -> how many registered values spell it so
+_by_thread: dict[int, list[str]] = {}   # values each thread registered (see forget_this_thread)
 _pattern: re.Pattern | None = None
+_stale = False                       # compiled on the next scrub, not at every register
 
 
 def spellings(value: str) -> set[str]:
@@ -40,23 +42,41 @@ def spellings(value: str) -> set[str]:
 
 def register(*values: str | None) -> None:
     """Add secrets to scrub from everything written from now on."""
-    global _pattern
-    new = set()
-    for value in values:
-        if isinstance(value, str) and len(value) >= MIN_LENGTH:
-            new |= spellings(value)
+    global _stale
+    values = [v for v in values if isinstance(v, str) and len(v) >= MIN_LENGTH]
+    if not values:
+        return
     with _lock:
-        if new - _forms:
-            _forms.update(new)
-            _pattern = _compile(_forms)
+        _by_thread.setdefault(threading.get_ident(), []).extend(values)
+        for value in values:
+            for form in spellings(value):
+                _forms[form] = _forms.get(form, 0) + 1
+        _stale = True
+
+
+def forget_this_thread() -> None:
+    """Stop scrubbing what this thread registered (a worker process's account, once its results
+    are scrubbed and its credentials dropped): the pattern follows the accounts in flight, not
+    every account the process has read."""
+    global _stale
+    with _lock:
+        for value in _by_thread.pop(threading.get_ident(), ()):
+            for form in spellings(value):
+                if _forms.get(form, 0) <= 1:
+                    _forms.pop(form, None)
+                else:
+                    _forms[form] -= 1
+        _stale = True
 
 
 def reset() -> None:
     """Forget every registered secret (one command run starts clean)."""
-    global _pattern
+    global _pattern, _stale
     with _lock:
         _forms.clear()
+        _by_thread.clear()
         _pattern = None
+        _stale = False
 
 
 def _compile(forms: Iterable[str]) -> re.Pattern:
@@ -64,9 +84,21 @@ def _compile(forms: Iterable[str]) -> re.Pattern:
     return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
 
 
+def _current() -> re.Pattern | None:
+    global _pattern, _stale
+    if _stale:
+        with _lock:
+            if _stale:
+                _pattern = _compile(_forms) if _forms else None
+                _stale = False
+    return _pattern
+
+
 def scrub(text: str) -> str:
-    pattern = _pattern
-    if pattern is None or not text:
+    if not text:
+        return text
+    pattern = _current()
+    if pattern is None:
         return text
     return pattern.sub(REPLACEMENT, text)
 
