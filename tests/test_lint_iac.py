@@ -176,3 +176,14 @@ def test_waiver_on_an_iam_policy_resource(tmp_path):
     lp2, = by_rule(report, "LP-002", "AssumePolicy")
     assert lp2["status"] == "FAIL" and lp2["suppressed"]["reason"] == "the role name is not fixed yet"
     assert done.returncode == 1     # LP-001 on ReaderRole is not waived
+
+
+def test_table_names_the_resource_policy_and_line():
+    """The table (people's format) says where in the template a finding is, as JSON does."""
+    done = run_cli("lint", "--format", "table", GUIDE)
+    assert done.returncode == 1
+    _, report = lint_json(GUIDE)
+    trust = by_rule(report, "TRUST-003")[0]
+    where = trust["location"]
+    assert f"where: {where['resource']}, {where['policy']}: trust-policy statement 0 (line {where['line']})" \
+        in done.stdout

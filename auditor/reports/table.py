@@ -16,6 +16,7 @@ import re
 import textwrap
 
 from ..engine import ERROR, FAIL, PASS, SEVERITY_RANK, SKIP
+from ..lines import printable
 
 DEFAULT_WIDTH = 100          # files and sample reports; the CLI passes the terminal's width
 MIN_WIDTH = 40
@@ -109,11 +110,17 @@ def _head(result, width: int, paint: _Paint) -> str:
 
 def _location(result) -> str:
     where = result.location or {}
-    parts = [str(where[key]) for key in ("document",) if where.get(key) is not None]
+    parts = []
+    if where.get("resource") is not None:      # infrastructure code: the resource, its policy, its line
+        policy = f", {where['policy']}" if where.get("policy") is not None else ""
+        parts.append(printable(f"{where['resource']}{policy}:"))
+    parts += [str(where[key]) for key in ("document",) if where.get(key) is not None]
     if isinstance(where.get("statement"), int):
         parts.append(f"statement {where['statement']}")
     if where.get("sid"):
-        parts.append(f"({where['sid']})")
+        parts.append(f"({printable(str(where['sid']))})")
+    if isinstance(where.get("line"), int) and not isinstance(where.get("line"), bool):
+        parts.append(f"(line {where['line']})")
     return " ".join(parts)
 
 
