@@ -16,27 +16,18 @@ if TYPE_CHECKING:
     from .cloudformation import _Reader
 
 
-def _policy(reader: _Reader, logical_id: str) -> None:
-    props = reader.props(logical_id)
-    if "PolicyDocument" not in props:
-        reader.problem(logical_id, f"{logical_id}: AWS::IAM::Policy needs a PolicyDocument")
-        return
-    name = reader.prop(logical_id, "PolicyName") or logical_id
-    doc = reader.document(logical_id, props["PolicyDocument"], name, IDENTITY)
-    reader.attach(logical_id, doc, None, {"role": reader.names(logical_id, "Roles"),
-                                          "user": reader.names(logical_id, "Users"),
-                                          "group": reader.names(logical_id, "Groups")})
-
-
-def _single_policy(noun: str, prop: str):
+def _inline_policy(**attachments: str):
+    """AWS::IAM::Policy (attached by the lists Roles/Users/Groups) and RolePolicy/UserPolicy/
+    GroupPolicy (attached by one name): a PolicyDocument, applied to what the properties name."""
     def attach(reader: _Reader, logical_id: str) -> None:
         props = reader.props(logical_id)
         if "PolicyDocument" not in props:
-            reader.problem(logical_id, f"{logical_id}: needs a PolicyDocument")
+            reader.problem(logical_id, f"{logical_id}: {reader.type_of(logical_id)} needs a PolicyDocument")
             return
         name = reader.prop(logical_id, "PolicyName") or logical_id
         doc = reader.document(logical_id, props["PolicyDocument"], name, IDENTITY)
-        reader.attach(logical_id, doc, None, {noun: reader.names(logical_id, prop)})
+        reader.attach(logical_id, doc, None, {noun: reader.names(logical_id, prop)
+                                              for noun, prop in attachments.items()})
     return attach
 
 
@@ -105,10 +96,10 @@ def _key(reader: _Reader, logical_id: str) -> None:
 
 
 ATTACHERS = {
-    "AWS::IAM::Policy": _policy,
-    "AWS::IAM::RolePolicy": _single_policy("role", "RoleName"),
-    "AWS::IAM::UserPolicy": _single_policy("user", "UserName"),
-    "AWS::IAM::GroupPolicy": _single_policy("group", "GroupName"),
+    "AWS::IAM::Policy": _inline_policy(role="Roles", user="Users", group="Groups"),
+    "AWS::IAM::RolePolicy": _inline_policy(role="RoleName"),
+    "AWS::IAM::UserPolicy": _inline_policy(user="UserName"),
+    "AWS::IAM::GroupPolicy": _inline_policy(group="GroupName"),
     "AWS::IAM::ManagedPolicy": _managed_policy,
     "AWS::IAM::UserToGroupAddition": _user_to_group,
     "AWS::IAM::AccessKey": _access_key,

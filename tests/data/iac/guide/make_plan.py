@@ -9,26 +9,17 @@ a reader needs to attach what the plan cannot name yet. The facts are auditor/de
 import json
 from pathlib import Path
 
-ACCOUNT = "123456789012"
+from auditor.demo import ACCOUNT, FORGETFUL_KEY_POLICY, ROLE_ARN, ROLE_KEY_STATEMENT
+
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/catalog-secrets-reader"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/read_secrets_role"
 
 
 def doc(*statements):
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-FORGETFUL = [
-    {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
-    {"Sid": "Allow access for Key Administrators", "Effect": "Allow",
-     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/KeyAdmin"},
-     "Action": ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
-                "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
-                "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"], "Resource": "*"}]
-ROLE_KEY = {"Sid": "AllowCatalogRoleViaSecretsManager", "Effect": "Allow", "Principal": {"AWS": ROLE_ARN},
-            "Action": "kms:Decrypt", "Resource": "*",
-            "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
+FORGETFUL = FORGETFUL_KEY_POLICY
+ROLE_KEY = ROLE_KEY_STATEMENT
 EC2 = {"Sid": "EC2UseCase", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
        "Action": "sts:AssumeRole"}
 
