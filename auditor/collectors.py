@@ -225,7 +225,6 @@ class Collector:
             errors += group_errors
         has_boundary, boundary = self._boundary(aws_profile, info, errors)
         keys = self._access_keys(iam, name, errors)
-        login = None
         login = login_profile(iam, name, errors)
         return UserState(name, info.get("Arn"), True, tuple(groups), tuple(policies), boundary,
                          has_boundary, keys, login, tuple(errors))

@@ -332,9 +332,9 @@ def test_saved_authorization_details_with_secrets_read_from_aws(after_deploy, tm
         os.environ.clear()
         os.environ.update(saved)
     before = _findings(report.results)
-    # Only the secret side was read from AWS: 2 secrets, 2 keys (DescribeSecret, GetResourcePolicy,
-    # DescribeKey, GetKeyPolicy each), no IAM call.
-    assert 0 < snapshot.api_calls <= 8
+    # Read from AWS: the secret side (2 secrets, 2 keys: DescribeSecret, GetResourcePolicy,
+    # DescribeKey, GetKeyPolicy each) and each user's console password (GAAD does not say).
+    assert 0 < snapshot.api_calls <= 10
     inherent = KEY_RULES | SESSION_RULES
     assert {k: v for k, v in before.items() if k[1] not in inherent} == \
         {k: v for k, v in deployed.items() if k[1] not in inherent}
@@ -368,6 +368,10 @@ def test_saved_authorization_details_offline_names_what_it_lacks(after_deploy, t
     errors = " ".join(r["message"] for r in report["results"] if r["status"] == "ERROR")
     assert "secret catalog/prod-db is not defined" in errors
     assert report["api_calls"] == 0
+    # GAAD does not say whether a user has a console password: LP-004 never PASSes on the dump.
+    lp_004 = [r for r in report["results"] if r["rule_id"] == "LP-004"]
+    assert lp_004 and all(r["status"] in ("ERROR", "FAIL") for r in lp_004)
+    assert all("console password" in r["message"] for r in lp_004 if r["status"] == "ERROR")
 
 
 def test_cli_scan_iac_applies_waivers_from_the_resource_metadata(after_deploy, tmp_path, monkeypatch,

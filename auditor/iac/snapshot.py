@@ -25,7 +25,7 @@ from ..snapshot import (KNOWN_AFTER_DEPLOY, OTHER, CallError, KeyState, NamedPol
                         SecretState, Snapshot, UserState, entity_key, secret_key)
 from ..unknown import Unknown, is_unknown
 from .files import IacFile, load_files  # noqa: F401 - what scan --iac reads
-from .model import GroupDef, Inventory, KeyDef, RoleDef, SecretDef, Source, UserDef
+from .model import AWS_CLI, GroupDef, Inventory, KeyDef, RoleDef, SecretDef, Source, UserDef
 
 NOT_IN_FILES = "NotInFiles"
 
@@ -231,11 +231,25 @@ class SnapshotBuilder:
             f"the user's access keys exist only after deploy (the file {made}; the product's "
             f"configured key is not in the files): scan the deployed account to check them",
             f"user {name}"))
+        console = bool(user.has_login_profile)
+        if user.source.kind == AWS_CLI:
+            # A get-account-authorization-details dump does not say whether a console password
+            # exists: unknown, never "no password".
+            if self._can_read(aws_profile):
+                from ..collectors import login_profile
+
+                console = login_profile(self.live.collector().clients.get(aws_profile, "iam"), name, errors)
+            else:
+                console = None
+                errors.append(CallError(
+                    "iam:GetLoginProfile", OTHER, "NotInFile",
+                    "an AWS CLI dump does not say whether the user has a console password, and "
+                    "no credentials were available to read it", f"user {name}"))
         arn = user.arn if user.arn and not is_unknown(user.arn) else \
             (profile.user if str(profile.user).startswith("arn:") else None)
         self.found.entity(arn or name, user.source, user.waivers)
         return UserState(name, arn, True, tuple(user.groups), tuple(policies), boundary, has_boundary,
-                         None, bool(user.has_login_profile), tuple(errors))
+                         None, console, tuple(errors))
 
     def _group(self, invs, aws_profile, name: str, errors: list) -> list[NamedPolicy]:
         group: GroupDef | None = self._entity(invs, "groups", name)
