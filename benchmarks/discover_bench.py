@@ -322,6 +322,9 @@ class AccountPlan:
     users: list[UserPlan]
     roles: list[RolePlan]
     planted: set[str] = field(default_factory=set)         # role ARNs with a (role, user) pair
+    # Roles whose trust lets in "*", another account, the account's root or one of its users:
+    # discover reports them whether or not a user is paired (rules catalogue, v1.1).
+    trust_exposed: set[str] = field(default_factory=set)
     secret_roles: set[str] = field(default_factory=set)    # role ARNs that can read secrets
     paired_users: set[str] = field(default_factory=set)    # user ARNs in some pair
     pairs: int = 0
@@ -501,6 +504,8 @@ def _expect(plan: AccountPlan) -> None:
             plan.planted.add(role.arn)
             plan.paired_users.update(paired)
             plan.pairs += len(paired)
+        if role.kind in ("user", "root", "star", "partner"):
+            plan.trust_exposed.add(role.arn)
         documents = [docs[i] for i in role.attached] + [d for _, d in role.inline]
         if any(_grants(d, a) for d in documents for a in SECRET_READ):
             plan.secret_roles.add(role.arn)
@@ -696,7 +701,7 @@ def check_report(path: Path, plan: AccountPlan) -> dict:
     results = data.get("results", [])
     resources = {r["resource"] for r in results}
     roles = {r for r in resources if ":role/" in r}
-    expected = plan.planted | plan.secret_roles
+    expected = plan.planted | plan.secret_roles | plan.trust_exposed
     return {"api_calls": data.get("api_calls"), "results": len(results),
             "statuses": dict(sorted(Counter(r["status"] for r in results).items())),
             "rules": dict(sorted(Counter(r["rule_id"] for r in results).items())),
@@ -705,6 +710,7 @@ def check_report(path: Path, plan: AccountPlan) -> dict:
             "missed": sorted(plan.planted - roles), "extra": sorted(roles - expected),
             "secret_roles": len(plan.secret_roles), "secret_found": len(plan.secret_roles & roles),
             "secret_missed": sorted(plan.secret_roles - roles),
+            "exposed": len(plan.trust_exposed), "exposed_missed": sorted(plan.trust_exposed - roles),
             "errors": [r["message"] for r in results if r["status"] == "ERROR"][:5]}
 
 
@@ -1106,8 +1112,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"      api_calls {d['api_calls']}; {d['results']} results {d['statuses']}")
                 print(f"      planted integrations: found {d['found']}/{d['planted']}, missed {len(d['missed'])}, "
                       f"extra roles {len(d['extra'])}; secret-reading roles reported "
-                      f"{d['secret_found']}/{d['secret_roles']}")
+                      f"{d['secret_found']}/{d['secret_roles']}; roles a trust exposes reported "
+                      f"{d['exposed'] - len(d['exposed_missed'])}/{d['exposed']}")
                 for label, items in (("missed", d["missed"]), ("extra", d["extra"]),
+                                     ("trust-exposed role missed", d["exposed_missed"]),
                                      ("secret-reading role missed", d["secret_missed"])):
                     if items:
                         print(f"      {label}: {', '.join(items[:5])}{' ...' if len(items) > 5 else ''}")
@@ -1188,9 +1196,9 @@ def main(argv: list[str] | None = None) -> int:
                  b_over_a <= TARGET_B_OVER_A),
                 ("discover API calls: pages + credential report, not N", f"{api_calls}",
                  f"<= {expected_calls}", None if api_calls is None else api_calls <= expected_calls),
-                ("found every planted integration, no other role", f"{d.get('found')}/{d.get('planted')}"
+                ("found every planted integration and exposed role, no other", f"{d.get('found')}/{d.get('planted')}"
                  f" +{len(d.get('extra', []))}", "all, +0",
-                 None if not check else not d["missed"] and not d["extra"]),
+                 None if not check else not d["missed"] and not d["extra"] and not d["exposed_missed"]),
                 ("peak RSS of discover at N=5000", f"{peak:.0f} MB", f"< {TARGET_PEAK_MB:g} MB",
                  (peak < TARGET_PEAK_MB) if n >= 5000 else None),
             ]
