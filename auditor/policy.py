@@ -186,7 +186,9 @@ def load_document(text: str, *, yaml_allowed: bool = False) -> Any:
     import yaml  # imported lazily: only YAML files need it
 
     try:
-        return yaml.load(stripped, Loader=_yaml_loader())
+        decoded = yaml.load(stripped, Loader=_yaml_loader())
+        _refuse_alias_bombs(decoded)
+        return decoded
     except RecursionError:
         raise PolicyParseError("nested too deeply to be a policy document") from None
     except yaml.YAMLError as yaml_error:
@@ -194,6 +196,42 @@ def load_document(text: str, *, yaml_allowed: bool = False) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(yaml_error, "problem", None) or "malformed YAML"
         raise PolicyParseError(f"not valid YAML{where}: {problem}") from None
+
+
+# YAML aliases share one object where the text repeats it: a 1.5 KB file can stand for 10^8
+# values, which every later walk (intrinsics, statements) would visit one by one.
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _refuse_alias_bombs(root: Any) -> None:
+    """PolicyParseError when the YAML, its aliases expanded, holds more than MAX_EXPANDED_VALUES
+    values, or refers to itself (`&a [*a]`). Linear in the distinct objects (sizes memoized)."""
+    sizes: dict[int, int] = {}          # id -> expanded size; -1 while its children are counted
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, counted = stack.pop()
+        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if counted:
+            size = 1 + sum(sizes.get(id(c), 1) for c in children)
+            sizes[id(node)] = size
+            if size > MAX_EXPANDED_VALUES:
+                raise PolicyParseError(f"its YAML aliases expand to more than {MAX_EXPANDED_VALUES:,} "
+                                       "values: refused (an alias bomb?)")
+            continue
+        state = sizes.get(id(node))
+        if state == -1:
+            raise PolicyParseError("its YAML refers to itself through an alias: refused")
+        if state is not None:
+            continue
+        sizes[id(node)] = -1
+        stack.append((node, True))
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if sizes.get(id(child)) == -1:
+                    raise PolicyParseError("its YAML refers to itself through an alias: refused")
+                stack.append((child, False))
 
 
 _YAML_LOADER = None

@@ -187,3 +187,33 @@ def test_table_names_the_resource_policy_and_line():
     where = trust["location"]
     assert f"where: {where['resource']}, {where['policy']}: trust-policy statement 0 (line {where['line']})" \
         in done.stdout
+
+
+def _alias_bomb(levels: int) -> str:
+    """A billion-laughs YAML: each level repeats the previous one ten times through aliases."""
+    lines = ['a0: &a0 ["lol"]']
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    lines += ["Resources:", "  R:", "    Type: AWS::IAM::Role", "    Properties:",
+              "      AssumeRolePolicyDocument:", "        Version: '2012-10-17'", "        Statement:",
+              "          - Effect: Allow", "            Principal: {Service: ec2.amazonaws.com}",
+              "            Action: sts:AssumeRole",
+              f"            Condition: {{StringEquals: {{'aws:SourceAccount': *a{levels - 1}}}}}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_alias_bomb_is_refused_not_walked(tmp_path):
+    """1.5 KB standing for 10^9 values: one POLICY-001 finding, at once (the process is bounded
+    by clitools' timeout), never a hang."""
+    bomb = tmp_path / "laughs.yaml"
+    bomb.write_text(_alias_bomb(10))
+    done, report = lint_json(bomb)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    failing = [r for r in report["results"] if r["status"] == "FAIL"]
+    assert [r["rule_id"] for r in failing] == ["POLICY-001"]
+    assert "alias" in failing[0]["message"]
+    # A template using aliases modestly is read as usual.
+    modest = tmp_path / "modest.yaml"
+    modest.write_text(_alias_bomb(1).replace('["lol"]', '["111122223333"]'))
+    _, report = lint_json(modest)
+    assert not [r for r in report["results"] if r["rule_id"] == "POLICY-001" and r["status"] == "FAIL"]

@@ -26,12 +26,15 @@ def detect(data: Any) -> str | None:
     if not isinstance(data, dict):
         if isinstance(data, list) and data and all(_ocsf_of_ours(item) for item in data):
             return OWN_REPORT     # this tool's OCSF output: a JSON array of findings
-        return POLICY if isinstance(data, list) else None
+        # A bare list of statements is a policy with a grammar problem; any other list is not IAM.
+        return POLICY if isinstance(data, list) and any(
+            isinstance(item, dict) and any(isinstance(k, str) and k.lower() in ("effect", "statement")
+                                           for k in item) for item in data) else None
     keys = {k for k in data if isinstance(k, str)}
     lower = {k.lower() for k in keys}
     if "statement" in lower:
         return POLICY
-    if "Resources" in keys or "AWSTemplateFormatVersion" in keys:
+    if "AWSTemplateFormatVersion" in keys or _has_typed_resources(data.get("Resources")):
         return CLOUDFORMATION
     if "format_version" in keys and keys & {"planned_values", "resource_changes", "terraform_version",
                                             "prior_state", "configuration"}:
@@ -44,6 +47,14 @@ def detect(data: Any) -> str | None:
     if "version" in lower and lower <= {"version", "id"}:
         return POLICY      # {"Version": ...} alone: a policy missing its Statement (a grammar finding)
     return None
+
+
+def _has_typed_resources(resources: Any) -> bool:
+    """CloudFormation's `Resources`: a mapping where some resource has a `Type` such as
+    `AWS::IAM::Role` or `Custom::Thing` (another file may well have a key named Resources)."""
+    return isinstance(resources, dict) and any(
+        isinstance(body, dict) and isinstance(body.get("Type"), str) and "::" in body["Type"]
+        for body in resources.values())
 
 
 def _ocsf_of_ours(item: Any) -> bool:
