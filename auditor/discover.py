@@ -313,8 +313,15 @@ def evaluate_account(state: AccountState, pairs, secret_roles, region: str, sett
         users_of.setdefault(role.arn, []).append(user)
         roles_of.setdefault(user.arn, []).append(role)
         roles[role.arn] = role
-    exposed = {arn: who for arn, role in state.roles.items()
-               if (who := exposure(parse_once(role.trust_policy, TRUST), state.account))}
+    def who_may_assume(role) -> list[str]:
+        # A trust policy that could not be read may let anyone in: its role is reported (the
+        # TRUST rules say what could not be read), never passed over in silence.
+        trust = None if role.trust_policy is None else parse_once(role.trust_policy, TRUST)
+        if trust is None or (not trust.statements and trust.problems):
+            return ["(the trust policy could not be read)"]
+        return exposure(trust, state.account)
+
+    exposed = {arn: who for arn, role in state.roles.items() if (who := who_may_assume(role))}
 
     def run_role(rules_engine, role, user=None):
         before = len(results)

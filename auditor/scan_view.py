@@ -29,6 +29,24 @@ class Document:
 _PARSED: dict[tuple[int, str], tuple[Any, Policy]] = {}
 
 
+class UnreadableDocuments(Unavailable):
+    """Documents were read, but one of them holds no statement IAM could read (not JSON, not an
+    object...): a rule judging them could only PASS on nothing, so it is ERROR; POLICY-001 still
+    reports each document's grammar (all_documents)."""
+
+    def __init__(self, documents: list["Document"], message: str):
+        super().__init__("ERROR", message)
+        self.documents = documents
+
+
+def _readable(documents: list["Document"], what: str) -> list["Document"]:
+    for document in documents:
+        if not document.policy.statements and document.policy.problems:
+            raise UnreadableDocuments(documents, f"could not read {what}: {document.label}: "
+                                                 f"{document.policy.problems[0].message}")
+    return documents
+
+
 def parse_once(raw: Any, kind: str) -> Policy:
     """Parse once per document: entities (and so documents) are shared by profiles and rules.
     The cache holds the raw document too, so its id cannot be reused by another object."""
@@ -103,14 +121,16 @@ class ProfileView:
             # Missing from the answer (or the snapshot): nothing was checked, so nothing may PASS.
             raise Unavailable("ERROR", "could not read the role's trust policy: it is missing from "
                                        "the answer")
-        return Document("trust-policy", parse_once(role.trust_policy, TRUST))
+        return _readable([Document("trust-policy", parse_once(role.trust_policy, TRUST))],
+                         "the role's trust policy")[0]
 
     @cached_property
     def role_documents(self) -> list[Document]:
         role = self.require_role("iam:ListAttachedRolePolicies", "iam:GetPolicy",
                                  "iam:GetPolicyVersion", "iam:ListRolePolicies",
                                  "iam:GetRolePolicy", what="the role's policies")
-        return [Document(_label(p), parse_once(p.document, IDENTITY), p) for p in role.policies]
+        return _readable([Document(_label(p), parse_once(p.document, IDENTITY), p) for p in role.policies],
+                         "the role's policies")
 
     @cached_property
     def role_boundary(self) -> list[Document] | None:
@@ -138,7 +158,8 @@ class ProfileView:
                                  "iam:ListGroupsForUser", "iam:ListAttachedGroupPolicies",
                                  "iam:ListGroupPolicies", "iam:GetGroupPolicy",
                                  what="the user's policies")
-        return [Document(_label(p), parse_once(p.document, IDENTITY), p) for p in user.policies]
+        return _readable([Document(_label(p), parse_once(p.document, IDENTITY), p) for p in user.policies],
+                         "the user's policies")
 
     @cached_property
     def user_boundary(self) -> list[Document] | None:
@@ -183,6 +204,9 @@ class ProfileView:
         for name in names:
             try:
                 value = getattr(self, name)
+            except UnreadableDocuments as unreadable:
+                out.extend(unreadable.documents)     # POLICY-001 reports why each is unreadable
+                continue
             except Unavailable as missing:
                 if missing.status == "ERROR":
                     unread.append(missing.message)

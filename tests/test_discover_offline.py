@@ -196,3 +196,27 @@ def test_jsonl_streams_each_dump_and_a_complete_summary(tmp_path):
     summary = lines[-1]["iam_auditor_summary"]
     assert summary["mode"] == "discover" and summary["api_calls"] == 0
     assert sum(1 for line in lines if line.get("event", {}).get("action") == "iam-auditor-account") == 1
+
+
+def test_a_role_whose_documents_cannot_be_read_is_reported_never_passed(tmp_path, validate_report):
+    """A trust policy that is not JSON may let anyone in: the role is reported, its TRUST and LP
+    rules are ERROR (never PASS), and POLICY-001 says why each document is unreadable."""
+    data = json.loads(DUMP.read_text())
+    data["RoleDetailList"].append({
+        "Path": "/", "RoleName": "garbled", "RoleId": "AROAGARBLED0000000001",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role/garbled", "CreateDate": "2026-01-01T00:00:00Z",
+        "AssumeRolePolicyDocument": "%7B%22bad", "InstanceProfileList": [],
+        "RolePolicyList": [{"PolicyName": "numbers", "PolicyDocument": 5}],
+        "AttachedManagedPolicies": [], "Tags": []})
+    dump = tmp_path / "garbled.json"
+    dump.write_text(json.dumps(data))
+    out = tmp_path / "report.json"
+    done = run_offline("--format", "json", "-o", out, "-q", dump=dump)
+    assert "Traceback" not in done.stderr
+    report = validate_report(json.loads(out.read_text()))
+    garbled = [r for r in report["results"] if r["resource"] == f"arn:aws:iam::{ACCOUNT}:role/garbled"]
+    statuses = {(r["rule_id"], r["status"]) for r in garbled}
+    assert ("POLICY-001", "FAIL") in statuses
+    assert {s for rule, s in statuses if rule.startswith("TRUST-")} == {"ERROR"}
+    assert not [r for r in garbled if r["status"] == "PASS"]
+    assert any("could not read the role's trust policy" in r["message"] for r in garbled)
