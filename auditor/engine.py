@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 PASS, FAIL, ERROR, SKIP = "PASS", "FAIL", "ERROR", "SKIP"
@@ -217,9 +217,21 @@ COLLECT_META = RuleMeta("COLLECT-001", "audit-complete", "Everything the audit n
 
 
 def _not_passed_on_unknowns(finding: Finding, unknowns: tuple[str, ...]) -> Finding:
-    if finding.status != PASS:
+    """No PASS over values known only at deploy; a FAIL says they may change it (e.g. a
+    condition block under `Fn::If` is read as absent)."""
+    if finding.status not in (PASS, FAIL):
         return finding
     shown = ", ".join(str(u) for u in unknowns[:3]) + (", ..." if len(unknowns) > 3 else "")
+    if finding.status == FAIL:
+        # Only values of which nothing is known (a parameter, an Fn::If on one) may change a
+        # FAIL; an ARN whose account alone is unknown (its `shape` is known) cannot.
+        wholly = [u for u in unknowns if getattr(u, "shape", "") is None]
+        if not wholly:
+            return finding
+        shown = ", ".join(str(u) for u in wholly[:3]) + (", ..." if len(wholly) > 3 else "")
+        return replace(finding, message=f"{finding.message} (read with values known only at deploy "
+                                        f"as they stand: {shown}; they may change this verdict)",
+                       evidence={**finding.evidence, "unknowns": [str(u) for u in wholly]})
     return Finding(SKIP, f"depends on values known only at deploy ({shown}): not judged until "
                          "they are known", finding.location, finding.severity, finding.remediation,
                    {**finding.evidence, "unknowns": [str(u) for u in unknowns]},

@@ -217,3 +217,39 @@ def test_yaml_alias_bomb_is_refused_not_walked(tmp_path):
     modest.write_text(_alias_bomb(1).replace('["lol"]', '["111122223333"]'))
     _, report = lint_json(modest)
     assert not [r for r in report["results"] if r["rule_id"] == "POLICY-001" and r["status"] == "FAIL"]
+
+
+TEMPLATE_WITH_IF = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env: {Type: String, Default: prod}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: reader
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: "arn:aws:iam::111122223333:user/catalog"}
+            Action: sts:AssumeRole
+            Condition: !If [IsProd, {StringEquals: {sts:ExternalId: !Ref Env}}, !Ref AWS::NoValue]
+"""
+
+
+def test_a_fail_over_a_deploy_time_condition_block_says_so(tmp_path):
+    """AWS CloudFormation User Guide, "Fn::If" and "AWS::NoValue": with a parameter deciding the
+    condition, the Condition block may exist or not. TRUST-002 cannot PASS; its FAIL says the
+    verdict reads the deploy-time block as it stands, and names it."""
+    template = tmp_path / "if.yaml"
+    template.write_text(TEMPLATE_WITH_IF)
+    _, report = lint_json(template)
+    trust_002 = by_rule(report, "TRUST-002")
+    assert [r["status"] for r in trust_002] == ["FAIL"]
+    assert "known only at deploy" in trust_002[0]["message"] and "Fn::If" in trust_002[0]["message"]
+    assert trust_002[0]["evidence"]["unknowns"]
+    assert not [r for r in report["results"] if r["status"] == "PASS" and r["rule_id"].startswith("TRUST-00")
+                and r["rule_id"] in ("TRUST-002", "TRUST-003", "TRUST-004")]
