@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .masking import mask
+from .unknown import OpaqueText
 
 TOKEN_PREFIX = "iam-auditor-redacted-external-id;"
 _FORMAT = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}\Z")
@@ -67,22 +68,9 @@ class ExternalIdFacts:
         return self.format_ok and self.length >= 16 and not self.digits_only and self.distinct > 3
 
 
-class RedactedExternalId(str):
-    """An external ID read from a snapshot: its text is the token; it compares by hash.
-
-    `str()` returns the value itself, so the policy model keeps the type; equality holds only
-    between tokens, so no cache keyed by a statement mixes a token up with a literal."""
-
-    def __str__(self) -> str:
-        return self
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, RedactedExternalId) and str.__eq__(self, other)
-
-    def __ne__(self, other) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
+class RedactedExternalId(OpaqueText, family=True):
+    """An external ID read from a snapshot: its text is the token; it compares by hash, and
+    equals only another token (OpaqueText)."""
 
     def matches(self, request_value: str, *, ignore_case: bool = False) -> bool | None:
         """Whether `request_value` is the ID (None: not decidable, e.g. no case-folded hash)."""

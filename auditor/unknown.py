@@ -17,7 +17,32 @@ This module is the lowest layer: the policy model, the evaluator and the rules m
 from __future__ import annotations
 
 
-class Unknown(str):
+class OpaqueText(str):
+    """A `str` that stands for something other than its text (a value known only at deploy, a
+    snapshot's token of an external ID): `str()` returns it unchanged, so the policy model keeps
+    the type, and it equals only text of its own family (`family=True` on the class that starts
+    one), never a literal, so no cache keyed by a statement mixes one up with plain text."""
+
+    _family: type = str
+
+    def __init_subclass__(cls, family: bool = False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if family:
+            cls._family = cls
+
+    def __str__(self) -> str:
+        return self
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, self._family) and str.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+class Unknown(OpaqueText, family=True):
     """A value known only at deploy. `what` says what it is; `shape` is its known skeleton."""
 
     what: str
@@ -29,17 +54,6 @@ class Unknown(str):
         value.what = what
         value.shape = shape if shape is not None and shape.strip("*") else None
         return value
-
-    def __str__(self) -> str:
-        return self
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Unknown) and str.__eq__(self, other)
-
-    def __ne__(self, other) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
 
     def __reduce__(self):
         return (Unknown, (self.what, self.shape))
