@@ -177,6 +177,8 @@ def read_file(path: Path, display: str | None = None) -> FileRead:
 
 def _policy_document(document: Any, display: str) -> LintDocument:
     if isinstance(document, str):
+        # parse_policy decodes text (API documents come URL-encoded); a file holding a JSON
+        # string is a double-encoded document, which IAM rejects.
         document = [document]
     kind = detect_kind(document)
     return LintDocument(display, LABELS[kind], parse_policy(document, kind))
@@ -187,12 +189,7 @@ def parse_text(text: str, display: str, *, yaml_allowed: bool) -> LintDocument:
         document = load_document(text, yaml_allowed=yaml_allowed)
     except PolicyParseError as error:
         return LintDocument(display, "policy", None, str(error))
-    if isinstance(document, str):
-        # parse_policy decodes text (API documents come URL-encoded); a file holding a JSON
-        # string is a double-encoded document, which IAM rejects.
-        document = [document]
-    kind = detect_kind(document)
-    return LintDocument(display, LABELS[kind], parse_policy(document, kind))
+    return _policy_document(document, display)
 
 
 def _reason(error: Exception) -> str:
