@@ -14,7 +14,8 @@ What the thread path guarantees still holds:
 - a worker that dies turns its accounts in flight into DISCOVER-001 ERRORs and is replaced;
 - Ctrl-C: workers ignore SIGINT; the parent's KeyboardInterrupt ends them and propagates;
 - every client of a worker comes from `aws.Clients`, read-only guarded as in the parent, and
-  a worker scrubs its results of the credentials it assumed before they leave it.
+  an account's results are scrubbed of the credentials it assumed before they leave it
+  (`discover_account`, as in the thread path).
 
 On Linux a parent with no other thread is forked once it has loaded what every worker needs;
 otherwise (its threads' locks would be copied mid-use) workers come from a forkserver that
@@ -27,7 +28,6 @@ import math
 import os
 import queue
 import threading
-from dataclasses import replace
 from typing import Any, Callable, Iterator
 
 PROCESSES_VARIABLE = "IAM_AUDITOR_PROCESSES"
@@ -61,23 +61,6 @@ def audit_account(spec, clients, job: dict):
                             fresh_keys=job["fresh_keys"], report_wait=job["report_wait"])
 
 
-def _scrubbed(outcome):
-    """The outcome without the secrets this worker registered (its assumed roles' credentials):
-    the parent's scrubber does not know them."""
-    import json
-
-    from .scrub import scrub
-
-    results = []
-    for result in outcome.results:
-        evidence = json.dumps(result.evidence)
-        clean = scrub(evidence)
-        results.append(replace(result, message=scrub(result.message),
-                               evidence=json.loads(clean) if clean != evidence else result.evidence))
-    outcome.results = results
-    return outcome
-
-
 def _worker(conn, threads: int, job: dict) -> None:
     """A worker process: accounts arrive on `conn`; `threads` threads each audit one at a time and
     send its outcome back on `conn`. The parent closing its end stops the worker."""
@@ -103,7 +86,6 @@ def _worker(conn, threads: int, job: dict) -> None:
         LOG.propagate = False
     from .actions import catalogue
     from .aws import Clients
-    from .scrub import forget_this_thread
 
     catalogue().prefetch()
     clients = Clients(job["region"])
@@ -119,11 +101,9 @@ def _worker(conn, threads: int, job: dict) -> None:
         while (task := local.get()) is not None:
             index, spec = task
             try:
-                message = ("done", index, _scrubbed(audit(spec, clients, job)))
+                message = ("done", index, audit(spec, clients, job))
             except BaseException as error:  # noqa: BLE001 - the parent turns it into DISCOVER-001
                 message = ("failed", index, type(error).__name__)
-            finally:
-                forget_this_thread()    # the account's credentials: scrubbed from its results, dropped
             send(message)
 
     workers = [threading.Thread(target=run, name=f"account-{n}") for n in range(threads)]

@@ -382,9 +382,9 @@ class AccountOutcome:
                 **({"key_facts": self.key_facts} if self.key_facts else {})}
 
 
-def _assume(clients: Clients, spec: AccountSpec) -> str:
+def _assume(clients: Clients, spec: AccountSpec) -> tuple[str, tuple[str, str]]:
     """Assume the account's read-only role; its clients are then named by the returned key.
-    The role's credentials are scrubbed from every output."""
+    The role's credentials (returned too) are scrubbed from every output while it is read."""
     from .scrub import register
 
     sts = clients.get(spec.via_profile, "sts")
@@ -392,10 +392,30 @@ def _assume(clients: Clients, spec: AccountSpec) -> str:
     credentials = call(sts, "sts:AssumeRole", "assume_role", entity=entity, need="Credentials",
                        RoleArn=spec.role_arn, RoleSessionName="iam-auditor-discover")["Credentials"]
     with reading("sts:AssumeRole", entity):
-        register(credentials["SecretAccessKey"], credentials["SessionToken"])
+        secret = (credentials["SecretAccessKey"], credentials["SessionToken"])
+        register(*secret)
         key = f"role:{spec.role_arn}"
         clients.add_credentials(key, credentials)
-    return key
+    return key, secret
+
+
+def _without(results: list[Result], values: tuple[str, ...]) -> list[Result]:
+    """The results scrubbed of `values` (an assumed role's credentials), which can then be
+    forgotten: the account's outcome carries no trace of them wherever it is written."""
+    import json
+    from dataclasses import replace
+
+    from .scrub import scrubber_of
+
+    clean = scrubber_of(values)
+    scrubbed = []
+    for result in results:
+        evidence = json.dumps(result.evidence)
+        evidence_clean = clean(evidence)
+        scrubbed.append(replace(result, message=clean(result.message),
+                                evidence=json.loads(evidence_clean) if evidence_clean != evidence
+                                else result.evidence))
+    return scrubbed
 
 
 def discover_account(spec: AccountSpec, clients: Clients, region: str, settings: Settings,
@@ -403,13 +423,14 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
                      report_wait: float | None = None) -> AccountOutcome:
     from . import credential_report
 
-    key, assumed = spec.aws_profile, None
+    key, assumed, credentials = spec.aws_profile, None, ()
     download = None
     facts = None
     entities: list = []         # what this account parsed: forgotten once it is done
     try:
         if spec.role_arn:
-            key = assumed = _assume(clients, spec)
+            key, credentials = _assume(clients, spec)
+            assumed = key
         download = start_download(clients, key, spec.account_id)
         collector = Collector(clients)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="keys") as pool:
@@ -463,6 +484,11 @@ def discover_account(spec: AccountSpec, clients: Clients, region: str, settings:
         if assumed is not None:
             clients.release(assumed)
         forget(_documents(entities))
+    if credentials:
+        from . import scrub
+
+        results = _without(results, credentials)
+        scrub.forget(*credentials)
     for result in results:
         result.account_name = spec.name or spec.label
     # The AssumeRole call, made with the organization's credentials, counts for the account.

@@ -154,6 +154,36 @@ def test_one_failing_account_does_not_stop_the_others(account, monkeypatch):
     assert arn("catalog") in {r.resource for r in results}
 
 
+def test_an_accounts_results_carry_no_trace_of_the_credentials_it_assumed(account, monkeypatch):
+    """Whatever quotes them (an error text, evidence), an assumed role's secret key and session
+    token leave the account scrubbed; then they are forgotten (the scrubber's pattern follows
+    the accounts in flight, not every account read)."""
+    from auditor import discover as module
+    from auditor import scrub
+    registered, real_register, real_evaluate = [], scrub.register, module.evaluate_account
+
+    def register(*values):
+        registered.extend(values)
+        real_register(*values)
+
+    def evaluate(*args, **kwargs):
+        quoted = " ".join(registered)
+        quoting = module.account_error("other", "210987654321", f"AWS said: {quoted}")
+        quoting.evidence = {"answer": {"quoted": registered[:]}}
+        return real_evaluate(*args, **kwargs) + [quoting]
+
+    monkeypatch.setattr(scrub, "register", register)
+    monkeypatch.setattr(module, "evaluate_account", evaluate)
+    scrub.reset()
+    results, _ = discover([AccountSpec("other", role_arn="arn:aws:iam::210987654321:role/auditor")],
+                          "us-east-1", Settings())
+    assert len(registered) == 2                      # the secret key and the session token
+    text = json.dumps([(r.message, r.evidence) for r in results])
+    assert scrub.REPLACEMENT in text and not any(value in text for value in registered)
+    assert scrub.scrub(" ".join(registered)) == " ".join(registered)     # forgotten
+    scrub.reset()
+
+
 def _stale_trusts(monkeypatch, replacements):
     """ListRoles answers with other trust policies than GAAD (a role changed between the reads)."""
     from dataclasses import replace

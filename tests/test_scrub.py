@@ -100,23 +100,14 @@ def test_a_config_error_never_echoes_an_environment_value(tmp_path, monkeypatch,
     assert SECRET not in err
 
 
-def test_forget_this_thread_drops_only_what_that_thread_registered():
-    import threading
-
+def test_forget_drops_one_registration_of_each_value():
     from auditor import scrub as scrubber
 
     scrubber.reset()
-    scrubber.register("kept-by-the-main-thread")
-
-    def account():
-        scrubber.register("ASIAWORKERSECRET123", "shared-secret-value")
-        assert scrubber.scrub("x ASIAWORKERSECRET123 y") == "x [redacted] y"
-        scrubber.forget_this_thread()
-
-    scrubber.register("shared-secret-value")
-    worker = threading.Thread(target=account)
-    worker.start()
-    worker.join()
-    text = "ASIAWORKERSECRET123 kept-by-the-main-thread shared-secret-value"
+    scrubber.register("kept-by-the-command", "shared-secret-value")
+    scrubber.register("ASIAWORKERSECRET123", "shared-secret-value")     # an account's credentials
+    assert scrubber.scrub("x ASIAWORKERSECRET123 y") == "x [redacted] y"
+    scrubber.forget("ASIAWORKERSECRET123", "shared-secret-value")
+    text = "ASIAWORKERSECRET123 kept-by-the-command shared-secret-value"
     assert scrubber.scrub(text) == "ASIAWORKERSECRET123 [redacted] [redacted]"
     scrubber.reset()
