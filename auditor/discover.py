@@ -147,9 +147,16 @@ class AccountDownload:
     def state(self) -> AccountState:
         """The whole account: waits for every stream."""
         users = self.users()
-        max_sessions = {arn: role.max_session_duration for arn, role in self.trusts().items()}
+        trusts = self.trusts()
+        max_sessions = {arn: role.max_session_duration for arn, role in trusts.items()}
         details = self._roles.result()
         with reading(GAAD, "the account"):
+            for role in details["RoleDetailList"]:
+                # The same trust policy in both answers: one object, so it is parsed once (it
+                # was parsed for pairing already), not once per answer.
+                listed = trusts.get(role.get("Arn"))
+                if listed is not None and listed.trust_policy == role.get("AssumeRolePolicyDocument"):
+                    role["AssumeRolePolicyDocument"] = listed.trust_policy
             roles = gaad_roles(details, self._documents, max_sessions)
         identity = self._identity.result()
         return AccountState(identity.get("Account"), roles, users)
