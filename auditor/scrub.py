@@ -104,9 +104,14 @@ def scrub(text: str) -> str:
     return pattern.sub(REPLACEMENT, text)
 
 
+def spellings_of(values: Iterable[str | None]) -> set[str]:
+    """Every spelling of every value long enough to be scrubbed."""
+    return set().union(*(spellings(v) for v in values if isinstance(v, str) and len(v) >= MIN_LENGTH))
+
+
 def scrubber_of(values: Iterable[str | None]) -> Callable[[str], str]:
     """A function giving its text without any of `values` (without registering them)."""
-    forms = set().union(*(spellings(v) for v in values if isinstance(v, str) and len(v) >= MIN_LENGTH))
+    forms = spellings_of(values)
     if not forms:
         return lambda text: text
     pattern = _compile(forms)
