@@ -1,0 +1,153 @@
+"""botocore's parser for query-protocol answers (IAM, STS), with its per-element work done once
+per shape.
+
+For every XML element, botocore's QueryParser strips the namespace with a regular expression,
+looks its handler up by name, and walks the structure's members with three dictionary lookups
+each. On an account's GetAccountAuthorizationDetails and ListRoles pages that walk was a third
+of discover's CPU. Here each output shape is compiled once into a function of an element (a
+table of its members' XML names for a structure), kept as long as the shape lives.
+
+Only what botocore would parse the same way is compiled: structures with no XML attribute, no
+error or union metadata; non-flattened lists; scalars. Anything else (maps, flattened lists,
+documents, blobs' and timestamps' parsers aside) is left to botocore, and so is an answer that
+repeats an element where one is expected: botocore's parser then handles it as it always did.
+"""
+from __future__ import annotations
+
+import re
+import weakref
+from typing import Any, Callable
+
+from botocore.parsers import PROTOCOL_PARSERS, QueryParser, ResponseParserFactory
+
+_Compiled = Callable[[Any, "CompiledQueryParser"], Any]
+_COMPILED: "weakref.WeakKeyDictionary[Any, _Compiled | None]" = weakref.WeakKeyDictionary()
+_SKIPPED_LOCATIONS = QueryParser.KNOWN_LOCATIONS
+_NAMESPACE = re.compile("{.*}")             # botocore's own
+
+
+class _Irregular(Exception):
+    """The answer is not shaped as compiled (an element repeated): botocore's parser decides."""
+
+
+def local_name(tag: str) -> str:
+    """`{namespace}Name` -> `Name`, as botocore's `re.sub('{.*}', '', tag)`."""
+    start = tag.find("{")
+    if start < 0:
+        return tag
+    end = tag.rfind("}")
+    if end < start or "\n" in tag:
+        return _NAMESPACE.sub("", tag)
+    return tag[:start] + tag[end + 1:]
+
+
+def _text(node) -> str:
+    text = node.text
+    return "" if text is None else text
+
+
+def _scalar(type_name: str) -> _Compiled | None:
+    if type_name in ("string", "character"):
+        return lambda node, parser: _text(node)
+    if type_name == "boolean":
+        return lambda node, parser: _text(node) == "true"
+    if type_name in ("integer", "long"):
+        return lambda node, parser: int(_text(node))
+    if type_name in ("float", "double"):
+        return lambda node, parser: float(_text(node))
+    if type_name == "timestamp":
+        return lambda node, parser: parser._timestamp_parser(_text(node))
+    return None
+
+
+def _member_xml_name(shape, member_name: str) -> str:
+    serialized = shape.serialization.get("name")
+    return member_name if serialized is None else serialized
+
+
+def _structure(shape) -> _Compiled | None:
+    if shape.metadata.get("exception", False) or shape.is_tagged_union:
+        return None
+    table: dict[str, tuple[str, _Compiled]] = {}
+    for member_name, member_shape in shape.members.items():
+        serialization = member_shape.serialization
+        if serialization.get("location") in _SKIPPED_LOCATIONS or serialization.get("eventheader"):
+            continue
+        if serialization.get("xmlAttribute") or serialization.get("flattened"):
+            return None
+        parse = compiled(member_shape)
+        if parse is None:
+            return None
+        table[_member_xml_name(member_shape, member_name)] = (member_name, parse)
+
+    def parse_structure(node, parser) -> dict:
+        parsed: dict = {}
+        for child in node:
+            entry = table.get(local_name(child.tag))
+            if entry is None:
+                continue            # an element the model does not name: botocore ignores it too
+            name, parse = entry
+            if name in parsed:
+                raise _Irregular(name)
+            parsed[name] = parse(child, parser)
+        return parsed
+
+    return parse_structure
+
+
+def _list(shape) -> _Compiled | None:
+    if shape.serialization.get("flattened"):
+        return None
+    parse = compiled(shape.member)
+    if parse is None:
+        return None
+    return lambda node, parser: [parse(item, parser) for item in node]
+
+
+def compiled(shape) -> _Compiled | None:
+    """The function parsing `shape` from an element, or None where botocore's parser is kept."""
+    try:
+        return _COMPILED[shape]
+    except KeyError:
+        pass
+    _COMPILED[shape] = None                 # a recursive shape is left to botocore
+    type_name = shape.type_name
+    if type_name == "structure":
+        parse = _structure(shape)
+    elif type_name == "list":
+        parse = _list(shape)
+    else:
+        parse = _scalar(type_name)
+    _COMPILED[shape] = parse
+    return parse
+
+
+class CompiledQueryParser(QueryParser):
+    def _parse_shape(self, shape, node):
+        parse = compiled(shape) if not isinstance(node, list) else None
+        if parse is not None:
+            try:
+                return parse(node, self)
+            except _Irregular:
+                pass
+        return super()._parse_shape(shape, node)
+
+    def _node_tag(self, node):
+        return local_name(node.tag)
+
+
+class ParserFactory(ResponseParserFactory):
+    """botocore's factory, with the compiled parser for the query protocol."""
+
+    def __init__(self):
+        super().__init__()
+        self._parser_defaults: dict = {}
+
+    def set_parser_defaults(self, **kwargs) -> None:
+        super().set_parser_defaults(**kwargs)
+        self._parser_defaults.update(kwargs)
+
+    def create_parser(self, protocol_name):
+        if PROTOCOL_PARSERS.get(protocol_name) is QueryParser:
+            return CompiledQueryParser(**self._parser_defaults)
+        return super().create_parser(protocol_name)
