@@ -1,5 +1,5 @@
 """botocore's parser for query-protocol answers (IAM, STS), with its per-element work done once
-per shape.
+per shape; and IAM's policy documents decoded without walking all of every answer.
 
 For every XML element, botocore's QueryParser strips the namespace with a regular expression,
 looks its handler up by name, and walks the structure's members with three dictionary lookups
@@ -18,6 +18,7 @@ import re
 import weakref
 from typing import Any, Callable
 
+from botocore.handlers import decode_quoted_jsondoc, json_decode_policies
 from botocore.parsers import PROTOCOL_PARSERS, QueryParser, ResponseParserFactory
 
 _Compiled = Callable[[Any, "CompiledQueryParser"], Any]
@@ -134,6 +135,71 @@ class CompiledQueryParser(QueryParser):
 
     def _node_tag(self, node):
         return local_name(node.tag)
+
+
+_POLICY_DOCUMENT = "policyDocumentType"     # IAM's shape of a URL-encoded JSON policy
+_DECODERS: "weakref.WeakKeyDictionary[Any, Callable[[Any], None] | None]" = weakref.WeakKeyDictionary()
+
+
+def _policy_decoder(shape) -> Callable[[Any], None] | None:
+    """botocore's `json_decode_policies` walk of `shape`, pruned to the members and items where a
+    policy document can be (None: nowhere). botocore walks every member and list item of every
+    answer: on a GetAccountAuthorizationDetails page, that walk cost as much as the decoding."""
+    try:
+        return _DECODERS[shape]
+    except KeyError:
+        pass
+    itself = weakref.ref(shape)      # a recursive shape's walk, looked up when it runs
+
+    def walk_recursive(parsed) -> None:
+        walk = _DECODERS.get(itself())
+        if walk is not None:
+            walk(parsed)
+
+    _DECODERS[shape] = walk_recursive
+    walk = None
+    if shape.type_name == "structure":
+        steps = []
+        for member_name, member_shape in shape.members.items():
+            if member_shape.type_name == "string" and member_shape.name == _POLICY_DOCUMENT:
+                steps.append((member_name, None))
+            elif (inner := _policy_decoder(member_shape)) is not None:
+                steps.append((member_name, inner))
+
+        def walk_structure(parsed) -> None:
+            for name, inner in steps:
+                if name in parsed:
+                    if inner is None:
+                        parsed[name] = decode_quoted_jsondoc(parsed[name])
+                    else:
+                        inner(parsed[name])
+
+        walk = walk_structure if steps else None
+    elif shape.type_name == "list":
+        inner = _policy_decoder(shape.member)
+        if inner is not None:
+            def walk_list(parsed) -> None:
+                for item in parsed:
+                    inner(item)
+
+            walk = walk_list
+    _DECODERS[shape] = walk
+    return walk
+
+
+def decode_policies(parsed, model, **_kwargs) -> None:
+    """In place of botocore's `json_decode_policies` (after-call.iam): the same documents decoded
+    the same way (urldecoded JSON, left as text when it is not JSON)."""
+    shape = model.output_shape
+    walk = _policy_decoder(shape) if shape is not None else None
+    if walk is not None:
+        walk(parsed)
+
+
+def install(core) -> None:
+    """A botocore session's IAM and STS answers parsed and decoded as here."""
+    core.unregister("after-call.iam", json_decode_policies)
+    core.register("after-call.iam", decode_policies)
 
 
 class ParserFactory(ResponseParserFactory):

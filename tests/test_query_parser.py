@@ -158,3 +158,32 @@ def test_the_auditors_sessions_use_the_compiled_parser_for_query_services_only()
     assert factory.create_parser("query")._timestamp_parser is _wire_timestamp
     session = new_session(region_name=REGION)
     assert isinstance(session._session.get_component("response_parser_factory"), ParserFactory)
+
+
+def test_policy_documents_are_decoded_as_botocore_decodes_them(answers):
+    from botocore.handlers import json_decode_policies
+
+    from auditor.query_parser import decode_policies
+
+    rng = random.Random(7)
+    decoded = 0
+    for model, response in answers:
+        for body in [response["body"]] + [_mangled(response["body"], rng) for _ in range(30)]:
+            outcomes = []
+            for decode in (json_decode_policies, decode_policies):
+                try:
+                    parsed = QueryParser(timestamp_parser=_wire_timestamp).parse(
+                        dict(response, body=body), model.output_shape)
+                except Exception as error:  # noqa: BLE001
+                    outcomes.append(("unparsable", type(error)))
+                    continue
+                try:
+                    decode(parsed=parsed, model=model)
+                    outcomes.append(_comparable(parsed))
+                except Exception as error:  # noqa: BLE001 - botocore's walk may fail on odd answers
+                    outcomes.append(("raised", type(error)))
+            theirs, ours = outcomes
+            if not (isinstance(theirs, tuple) and theirs[0] == "raised"):   # ours is pruned
+                assert ours == theirs, model.name
+            decoded += json.dumps(ours, default=str).count('"Statement"')
+    assert decoded > 10
