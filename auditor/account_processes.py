@@ -200,12 +200,16 @@ def _context(region: str):
     catalogue are loaded once, here, and shared (a forkserver starts Python and imports boto3
     again, about 0.7 s of CPU). A process with threads (a progress bar, a test's moto server)
     would copy their locks into the children: the forkserver then."""
+    import gc
     import multiprocessing
     import sys
 
     if sys.platform == "linux" and threading.active_count() == 1:
         _warm(region)
         if threading.active_count() == 1:
+            # What the workers inherit lives as long as they do: out of the collector's sight,
+            # its pages are not copied by collections, nor traversed by each of them.
+            gc.freeze()
             return multiprocessing.get_context("fork"), False
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)

@@ -68,9 +68,18 @@ def _check_outputs(args) -> None:
     check_targets(output if isinstance(output, list) else [output], protected)
 
 
+# The cyclic garbage collector runs after every 700 net container allocations by default. The
+# auditor allocates in bulk (parsed answers, policy models) and frees by reference count: with
+# the default, collections took 15% of discover's CPU per account, and a tenth of the start-up.
+GC_THRESHOLD = 10_000
+
+
 def run() -> None:
     """The console entry point. After Ctrl-C the process ends at once: calls still in flight
     on worker threads are abandoned (the interpreter would otherwise wait for each of them)."""
+    import gc
+
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     code = main()
     if code == 130:
         sys.stdout.flush()
