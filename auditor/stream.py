@@ -11,18 +11,14 @@ an incomplete run. Only FAIL and ERROR results stay in memory (for the exit code
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 
 from .engine import ERROR, FAIL, SEVERITIES
 from .errors import UsageError
 from .report import Report, exit_code, utc_now
-from .reports.jsonl import _ESCAPES, ECS_VERSION, event
-
-
-def _line(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES) + "\n"
+from .reports.jsonl import ECS_VERSION, event
+from .reports.jsonl import line as _line
 
 
 def _key_facts_notes(accounts: list[dict]) -> list[str]:

@@ -46,6 +46,13 @@ _OUTCOME = {PASS: "success", FAIL: "failure"}
 # Line separators other than LF that some line readers split on (Python's str.splitlines,
 # JavaScript): escaped, so that one result is always exactly one line whoever reads it.
 _ESCAPES = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))   # made once, not per line
+
+
+def line(document: dict) -> str:
+    """One JSON line. The escapes are only looked for in text that is not ASCII (most is not)."""
+    text = _ENCODER.encode(document)
+    return (text if text.isascii() else text.translate(_ESCAPES)) + "\n"
 
 
 _BASELINE_TYPE = {"new": "creation", "unchanged": "info", "resolved": "deletion"}
@@ -92,5 +99,4 @@ def render(report, *, color: bool = False, **_options) -> str:
     events = [event(result, report.generated_at) for result in report.shown]
     events += [resolved_event(old, report.generated_at)
                for old in report.extra.get("resolved") or ()]
-    return "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)
-                   + "\n" for e in events)
+    return "".join(line(e) for e in events)
