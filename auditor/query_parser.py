@@ -66,10 +66,14 @@ def _member_xml_name(shape, member_name: str) -> str:
     return member_name if serialized is None else serialized
 
 
+_TEXT = object()            # a string member: its text is taken in the structure's loop
+_KNOWN_TAGS = 256          # full tags remembered per structure (an answer may invent any number)
+
+
 def _structure(shape) -> _Compiled | None:
     if shape.metadata.get("exception", False) or shape.is_tagged_union:
         return None
-    table: dict[str, tuple[str, _Compiled]] = {}
+    table: dict[str, tuple[str, Any]] = {}
     for member_name, member_shape in shape.members.items():
         serialization = member_shape.serialization
         if serialization.get("location") in _SKIPPED_LOCATIONS or serialization.get("eventheader"):
@@ -79,18 +83,30 @@ def _structure(shape) -> _Compiled | None:
         parse = compiled(member_shape)
         if parse is None:
             return None
-        table[_member_xml_name(member_shape, member_name)] = (member_name, parse)
+        kind = _TEXT if member_shape.type_name in ("string", "character") else parse
+        table[_member_xml_name(member_shape, member_name)] = (member_name, kind)
+    by_tag: dict[str, tuple[str, Any] | None] = {}     # `{namespace}Name` -> its entry
 
     def parse_structure(node, parser) -> dict:
         parsed: dict = {}
         for child in node:
-            entry = table.get(local_name(child.tag))
+            tag = child.tag
+            try:
+                entry = by_tag[tag]
+            except KeyError:
+                entry = table.get(local_name(tag))
+                if len(by_tag) < _KNOWN_TAGS:
+                    by_tag[tag] = entry
             if entry is None:
                 continue            # an element the model does not name: botocore ignores it too
             name, parse = entry
             if name in parsed:
                 raise _Irregular(name)
-            parsed[name] = parse(child, parser)
+            if parse is _TEXT:
+                text = child.text
+                parsed[name] = "" if text is None else text
+            else:
+                parsed[name] = parse(child, parser)
         return parsed
 
     return parse_structure
