@@ -186,7 +186,7 @@ def _policy_decoder(shape) -> Callable[[Any], None] | None:
             for name, inner in steps:
                 if name in parsed:
                     if inner is None:
-                        parsed[name] = decode_quoted_jsondoc(parsed[name])
+                        parsed[name] = _decoded(parsed[name])
                     else:
                         inner(parsed[name])
 
@@ -201,6 +201,28 @@ def _policy_decoder(shape) -> Callable[[Any], None] | None:
             walk = walk_list
     _DECODERS[shape] = walk
     return walk
+
+
+# Decoded documents by their encoded text. The same document comes back many times: each trust
+# policy in both ListRoles and GetAccountAuthorizationDetails, and most service roles' trust
+# policies are one of a few texts. One decoded object per text is also parsed once (parse_once
+# goes by object). Bounded (the whole cache, and each text), and only ever read, never changed.
+_DECODED: dict[str, Any] = {}
+_DECODED_ENTRIES, _DECODED_TEXT = 1024, 4096
+
+
+def _decoded(text):
+    if not isinstance(text, str) or len(text) > _DECODED_TEXT:
+        return decode_quoted_jsondoc(text)
+    try:
+        return _DECODED[text]
+    except KeyError:
+        pass
+    value = decode_quoted_jsondoc(text)
+    if len(_DECODED) >= _DECODED_ENTRIES:
+        _DECODED.clear()
+    _DECODED[text] = value
+    return value
 
 
 def decode_policies(parsed, model, **_kwargs) -> None:

@@ -187,3 +187,19 @@ def test_policy_documents_are_decoded_as_botocore_decodes_them(answers):
                 assert ours == theirs, model.name
             decoded += json.dumps(ours, default=str).count('"Statement"')
     assert decoded > 10
+
+
+def test_a_policy_text_is_decoded_once_into_one_shared_document_and_the_cache_stays_bounded():
+    from urllib.parse import quote
+
+    from auditor import query_parser
+
+    text = quote(doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+    first, second = query_parser._decoded(text), query_parser._decoded(str(text))
+    assert first is second and first["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    assert query_parser._decoded("%7Bnot json") == "{not json"          # as botocore leaves it
+    for n in range(query_parser._DECODED_ENTRIES + 10):
+        query_parser._decoded(quote(doc({"Sid": f"s{n}", "Effect": "Allow", "Action": "*", "Resource": "*"})))
+    assert len(query_parser._DECODED) <= query_parser._DECODED_ENTRIES
+    long_text = quote(doc(*[{"Effect": "Allow", "Action": f"s3:Get{n}", "Resource": "*"} for n in range(200)]))
+    assert query_parser._decoded(long_text) is not query_parser._decoded(long_text)   # not kept
