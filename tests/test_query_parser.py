@@ -197,7 +197,7 @@ def test_a_policy_text_is_decoded_once_into_one_shared_document_and_the_cache_st
     text = quote(doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}))
     first, second = query_parser._decoded(text), query_parser._decoded(str(text))
     assert first is second and first["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    assert query_parser._decoded("%7Bnot json") == "{not json"          # as botocore leaves it
+    assert query_parser._decoded("%7Bnot json") == "%7Bnot json"        # as botocore leaves it
     for n in range(query_parser._DECODED_ENTRIES + 10):
         query_parser._decoded(quote(doc({"Sid": f"s{n}", "Effect": "Allow", "Action": "*", "Resource": "*"})))
     assert len(query_parser._DECODED) <= query_parser._DECODED_ENTRIES
