@@ -208,9 +208,6 @@ def _context(region: str):
     import multiprocessing
     import sys
 
-    for thread in _WARMING:             # started while the accounts were being listed
-        thread.join()
-    _WARMING.clear()
     if sys.platform == "linux" and threading.active_count() == 1:
         _warm(region)
         if threading.active_count() == 1:
@@ -223,27 +220,11 @@ def _context(region: str):
     return ctx, True
 
 
-_WARMING: list[threading.Thread] = []
-_WARMED: set[str] = set()
-
-
-def warm_while_listing(region: str | None) -> None:
-    """Start loading what the workers will need (`_warm`) in a thread, while the accounts are
-    listed (a round trip to AWS, during which this process would wait): it is joined before
-    the workers are forked, whose parent must then have no other thread."""
-    thread = threading.Thread(target=_warm, args=(region or "us-east-1",), name="warm", daemon=True)
-    thread.start()
-    _WARMING.append(thread)
-
-
 def _warm(region: str) -> None:
     """What every worker would otherwise load for itself: the catalogue, the clients' models."""
     from .actions import catalogue
     from .aws import Clients
 
-    if region in _WARMED:
-        return
-    _WARMED.add(region)
     catalogue().prefetch().join()
     try:
         warm = Clients(region)                 # clients made, never called (no credentials needed)

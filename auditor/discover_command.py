@@ -117,10 +117,6 @@ def run_discover(args, settings, finish_report) -> int:
     sinks = _Sinks(args)        # streams opened before the first API call
     specs: list = []
     complete = False
-    if args.organization and args.max_accounts > 1:
-        from .account_processes import warm_while_listing
-
-        warm_while_listing(args.region)
     try:
         specs, header, early_results = listing()
         for entry in header:
