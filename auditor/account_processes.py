@@ -210,7 +210,7 @@ def _context(region: str):
 
     if sys.platform == "linux" and threading.active_count() == 1:
         _warm(region)
-        if threading.active_count() == 1:
+        if threading.active_count() == 1 and _one_task():
             # What the workers inherit lives as long as they do: out of the collector's sight,
             # its pages are not copied by collections, nor traversed by each of them.
             gc.freeze()
@@ -218,6 +218,25 @@ def _context(region: str):
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)
     return ctx, True
+
+
+def _one_task(patience: float = 1.0) -> bool:
+    """Whether this process is down to one OS thread. A joined Python thread may still be ending
+    (its thread-local destructors, OpenSSL's among them, take library locks): forked then, a
+    child could inherit a lock held for ever, and hang at its first TLS context. Seen once in
+    hundreds of runs, when the workers' warm-up ran in a thread."""
+    import time
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if len(os.listdir("/proc/self/task")) == 1:
+                return True
+        except OSError:
+            return False
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
 
 
 def _warm(region: str) -> None:
