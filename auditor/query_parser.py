@@ -15,6 +15,7 @@ repeats an element where one is expected: botocore's parser then handles it as i
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from typing import Any, Callable
 
@@ -23,6 +24,8 @@ from botocore.parsers import PROTOCOL_PARSERS, QueryParser, ResponseParserFactor
 
 _Compiled = Callable[[Any, "CompiledQueryParser"], Any]
 _COMPILED: "weakref.WeakKeyDictionary[Any, _Compiled | None]" = weakref.WeakKeyDictionary()
+_COMPILING = threading.RLock()              # compiling recurses into member shapes
+_IN_PROGRESS: set[int] = set()              # shapes being compiled (alive: on the stack)
 _SKIPPED_LOCATIONS = QueryParser.KNOWN_LOCATIONS
 _NAMESPACE = re.compile("{.*}")             # botocore's own
 
@@ -127,16 +130,27 @@ def compiled(shape) -> _Compiled | None:
         return _COMPILED[shape]
     except KeyError:
         pass
-    _COMPILED[shape] = None                 # a recursive shape is left to botocore
+    with _COMPILING:
+        if shape in _COMPILED:
+            return _COMPILED[shape]
+        if id(shape) in _IN_PROGRESS:
+            return None                     # a recursive shape is left to botocore
+        _IN_PROGRESS.add(id(shape))
+        try:
+            parse = _compile(shape)
+        finally:
+            _IN_PROGRESS.discard(id(shape))
+        _COMPILED[shape] = parse            # only whole functions are ever seen by other threads
+        return parse
+
+
+def _compile(shape) -> _Compiled | None:
     type_name = shape.type_name
     if type_name == "structure":
-        parse = _structure(shape)
-    elif type_name == "list":
-        parse = _list(shape)
-    else:
-        parse = _scalar(type_name)
-    _COMPILED[shape] = parse
-    return parse
+        return _structure(shape)
+    if type_name == "list":
+        return _list(shape)
+    return _scalar(type_name)
 
 
 class CompiledQueryParser(QueryParser):
@@ -155,6 +169,7 @@ class CompiledQueryParser(QueryParser):
 
 _POLICY_DOCUMENT = "policyDocumentType"     # IAM's shape of a URL-encoded JSON policy
 _DECODERS: "weakref.WeakKeyDictionary[Any, Callable[[Any], None] | None]" = weakref.WeakKeyDictionary()
+_IN_PROGRESS_DECODERS: set[int] = set()
 
 
 def _policy_decoder(shape) -> Callable[[Any], None] | None:
@@ -165,15 +180,28 @@ def _policy_decoder(shape) -> Callable[[Any], None] | None:
         return _DECODERS[shape]
     except KeyError:
         pass
-    itself = weakref.ref(shape)      # a recursive shape's walk, looked up when it runs
+    with _COMPILING:
+        if shape in _DECODERS:
+            return _DECODERS[shape]
+        if id(shape) in _IN_PROGRESS_DECODERS:
+            itself = weakref.ref(shape)     # a recursive shape: its walk, looked up when it runs
 
-    def walk_recursive(parsed) -> None:
-        walk = _DECODERS.get(itself())
-        if walk is not None:
-            walk(parsed)
+            def walk_recursive(parsed) -> None:
+                walk = _DECODERS.get(itself())
+                if walk is not None:
+                    walk(parsed)
 
-    _DECODERS[shape] = walk_recursive
-    walk = None
+            return walk_recursive
+        _IN_PROGRESS_DECODERS.add(id(shape))
+        try:
+            walk = _compile_decoder(shape)
+        finally:
+            _IN_PROGRESS_DECODERS.discard(id(shape))
+        _DECODERS[shape] = walk             # only whole walks are ever seen by other threads
+        return walk
+
+
+def _compile_decoder(shape) -> Callable[[Any], None] | None:
     if shape.type_name == "structure":
         steps = []
         for member_name, member_shape in shape.members.items():
@@ -190,17 +218,16 @@ def _policy_decoder(shape) -> Callable[[Any], None] | None:
                     else:
                         inner(parsed[name])
 
-        walk = walk_structure if steps else None
-    elif shape.type_name == "list":
+        return walk_structure if steps else None
+    if shape.type_name == "list":
         inner = _policy_decoder(shape.member)
         if inner is not None:
             def walk_list(parsed) -> None:
                 for item in parsed:
                     inner(item)
 
-            walk = walk_list
-    _DECODERS[shape] = walk
-    return walk
+            return walk_list
+    return None
 
 
 # Decoded documents by their encoded text. The same document comes back many times: each trust

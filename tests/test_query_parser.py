@@ -3,6 +3,7 @@ on IAM's and STS's real answers (moto's), and on those answers mangled (elements
 dropped, emptied, unknown, out of order), where it must also fail where botocore fails."""
 import json
 import random
+import sys
 import xml.etree.ElementTree as ET
 
 import boto3
@@ -203,3 +204,45 @@ def test_a_policy_text_is_decoded_once_into_one_shared_document_and_the_cache_st
     assert len(query_parser._DECODED) <= query_parser._DECODED_ENTRIES
     long_text = quote(doc(*[{"Effect": "Allow", "Action": f"s3:Get{n}", "Resource": "*"} for n in range(200)]))
     assert query_parser._decoded(long_text) is not query_parser._decoded(long_text)   # not kept
+
+
+def test_threads_parsing_with_shapes_never_seen_before_all_get_botocores_answer(answers):
+    """Shapes are compiled on first use, by whichever thread meets them first: the others must
+    wait for the whole function (a half-compiled walk once recursed until RecursionError)."""
+    from botocore.handlers import json_decode_policies
+
+    model, response = next((m, r) for m, r in answers if m.name == "GetAccountAuthorizationDetails")
+    expected = QueryParser(timestamp_parser=_wire_timestamp).parse(dict(response), model.output_shape)
+    json_decode_policies(parsed=expected, model=model)
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)             # threads switch as often as they can: races show
+    try:
+        _race(model, response, expected)
+    finally:
+        sys.setswitchinterval(switching)
+
+
+def _race(model, response, expected):
+    import threading
+
+    from auditor.query_parser import decode_policies
+
+    for _ in range(15):
+        fresh = new_session(region_name=REGION).client("iam").meta.service_model.operation_model(model.name)
+        barrier, got, failures = threading.Barrier(8), [], []
+
+        def parse():
+            barrier.wait()
+            try:
+                parsed = CompiledQueryParser(timestamp_parser=_wire_timestamp).parse(dict(response), fresh.output_shape)
+                decode_policies(parsed=parsed, model=fresh)
+                got.append(parsed)
+            except Exception as error:  # noqa: BLE001
+                failures.append(repr(error))
+
+        threads = [threading.Thread(target=parse) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures and all(_comparable(p) == _comparable(expected) for p in got) and len(got) == 8
