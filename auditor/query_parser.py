@@ -124,24 +124,32 @@ def _list(shape) -> _Compiled | None:
     return lambda node, parser: [parse(item, parser) for item in node]
 
 
-def compiled(shape) -> _Compiled | None:
-    """The function parsing `shape` from an element, or None where botocore's parser is kept."""
+def _once(cache, in_progress: set[int], shape, build: Callable, again: Callable):
+    """`build(shape)`, once per shape, published whole: another thread never sees a half-built
+    one (it waits on the lock); `again(shape)` is what a shape met again while it is being built
+    (a recursive shape) gets."""
     try:
-        return _COMPILED[shape]
+        return cache[shape]
     except KeyError:
         pass
     with _COMPILING:
-        if shape in _COMPILED:
-            return _COMPILED[shape]
-        if id(shape) in _IN_PROGRESS:
-            return None                     # a recursive shape is left to botocore
-        _IN_PROGRESS.add(id(shape))
+        if shape in cache:
+            return cache[shape]
+        if id(shape) in in_progress:
+            return again(shape)
+        in_progress.add(id(shape))
         try:
-            parse = _compile(shape)
+            built = build(shape)
         finally:
-            _IN_PROGRESS.discard(id(shape))
-        _COMPILED[shape] = parse            # only whole functions are ever seen by other threads
-        return parse
+            in_progress.discard(id(shape))
+        cache[shape] = built
+        return built
+
+
+def compiled(shape) -> _Compiled | None:
+    """The function parsing `shape` from an element, or None where botocore's parser is kept
+    (a recursive shape among them)."""
+    return _once(_COMPILED, _IN_PROGRESS, shape, _compile, lambda _shape: None)
 
 
 def _compile(shape) -> _Compiled | None:
@@ -176,29 +184,19 @@ def _policy_decoder(shape) -> Callable[[Any], None] | None:
     """botocore's `json_decode_policies` walk of `shape`, pruned to the members and items where a
     policy document can be (None: nowhere). botocore walks every member and list item of every
     answer: on a GetAccountAuthorizationDetails page, that walk cost as much as the decoding."""
-    try:
-        return _DECODERS[shape]
-    except KeyError:
-        pass
-    with _COMPILING:
-        if shape in _DECODERS:
-            return _DECODERS[shape]
-        if id(shape) in _IN_PROGRESS_DECODERS:
-            itself = weakref.ref(shape)     # a recursive shape: its walk, looked up when it runs
+    return _once(_DECODERS, _IN_PROGRESS_DECODERS, shape, _compile_decoder, _walk_later)
 
-            def walk_recursive(parsed) -> None:
-                walk = _DECODERS.get(itself())
-                if walk is not None:
-                    walk(parsed)
 
-            return walk_recursive
-        _IN_PROGRESS_DECODERS.add(id(shape))
-        try:
-            walk = _compile_decoder(shape)
-        finally:
-            _IN_PROGRESS_DECODERS.discard(id(shape))
-        _DECODERS[shape] = walk             # only whole walks are ever seen by other threads
-        return walk
+def _walk_later(shape) -> Callable[[Any], None]:
+    """A recursive shape's walk, looked up when it runs (by then it is built)."""
+    itself = weakref.ref(shape)
+
+    def walk_recursive(parsed) -> None:
+        walk = _DECODERS.get(itself())
+        if walk is not None:
+            walk(parsed)
+
+    return walk_recursive
 
 
 def _compile_decoder(shape) -> Callable[[Any], None] | None:
