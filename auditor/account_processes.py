@@ -164,29 +164,25 @@ def discover_in_processes(specs: list, region: str, settings, *, max_accounts: i
         in_flight += hand_out()
         while in_flight:
             ready = wait([w.conn for w in workers] + [w.process.sentinel for w in workers])
-            done = []
             for n, worker in enumerate(list(workers)):
                 if worker.conn not in ready and worker.process.sentinel not in ready:
                     continue
                 for index, outcome in worker.receive():
                     in_flight -= 1
                     if outcome is None:
-                        done.append(_lost(specs[index], "internal error"))
+                        yield _lost(specs[index], "internal error")
                     else:
                         outcome.spec = specs[index]     # the caller's object, not a copy
-                        done.append(outcome)
+                        yield outcome
                 if not worker.alive:
                     worker.process.join(timeout=2)    # its pipe may close before its exit code is known
                     for index in list(worker.accounts):
                         in_flight -= 1
-                        done.append(_lost(specs[index], "its worker process ended (exit code "
-                                                        f"{worker.process.exitcode})"))
+                        yield _lost(specs[index], "its worker process ended (exit code "
+                                                  f"{worker.process.exitcode})")
                     worker.stop()
                     workers[n] = _Worker(ctx, threads, job)
-            # The next accounts start before these are written: a worker never waits on the
-            # writing of other accounts' results.
             in_flight += hand_out()
-            yield from done
         for worker in workers:
             worker.conn.close()               # the worker's threads finish and it exits
         for worker in workers:

@@ -590,12 +590,11 @@ def discover_accounts(specs: list[AccountSpec], clients: Clients, region: str | 
         try:
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
-                for _ in done:      # the next accounts start before these results are written
+                for future in done:
+                    yield future.result()
                     spec = next(pending, None)
                     if spec is not None:
                         running.add(start(spec))
-                for future in done:
-                    yield future.result()
         finally:
             for future in running:
                 future.cancel()
