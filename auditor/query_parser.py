@@ -8,9 +8,10 @@ of discover's CPU. Here each output shape is compiled once into a function of an
 table of its members' XML names for a structure), kept as long as the shape lives.
 
 Only what botocore would parse the same way is compiled: structures with no XML attribute, no
-error or union metadata; non-flattened lists; scalars. Anything else (maps, flattened lists,
-documents, blobs' and timestamps' parsers aside) is left to botocore, and so is an answer that
-repeats an element where one is expected: botocore's parser then handles it as it always did.
+error or union metadata; non-flattened lists; strings, numbers, booleans and timestamps (with
+the parser's own timestamp function). A shape holding anything else (maps, flattened lists,
+blobs, documents) is left to botocore, and so is an answer that repeats an element where one is
+expected: botocore's parser then handles it as it always did.
 """
 from __future__ import annotations
 
